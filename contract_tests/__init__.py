@@ -1,0 +1,1 @@
+"""The contract suite: property tests any live Grades API instance must pass."""

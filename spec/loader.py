@@ -1,0 +1,158 @@
+"""Load ``openapi.yaml`` once: resolve its ``$ref``s with prance, then validate the result.
+
+The mock server and the contract suite both read the contract through this module, so they
+cannot disagree on what it says, and no schema is ever copied into Python. The resolved
+document is validated with openapi-spec-validator 0.9 *after* resolution, because the
+validator alone does not follow a ``$ref`` into another file.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import jsonschema
+from openapi_spec_validator import validate as validate_openapi
+
+SPEC_PATH = Path(__file__).with_name("openapi.yaml")
+GRADES_PATH = "/api/so2/v1/grades"
+SUCCESS = "200"
+
+Severity = Literal["strict", "advisory"]
+
+
+class SpecError(Exception):
+    """The spec is missing, unreadable, unresolvable or not valid OpenAPI 3.1."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A rule the spec states in words (``x-invariants``), checked by the contract suite."""
+
+    id: str
+    severity: Severity
+    rule: str
+    scope: Literal["record", "list"]
+
+
+@dataclass(frozen=True, eq=False)
+class Contract:
+    """The resolved spec plus the few look-ups every consumer needs.
+
+    ``document`` is shared by every caller of :func:`load_contract`: treat it as read-only
+    and copy it before changing anything (e.g. to serve it with another ``servers`` list).
+    """
+
+    path: Path
+    document: Mapping[str, Any]
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """A schema of ``components.schemas`` (fully resolved)."""
+        return cast(dict[str, Any], self.document["components"]["schemas"][name])
+
+    def operation(self, method: str = "get") -> dict[str, Any]:
+        """The operation on the grades path for ``method``."""
+        return cast(dict[str, Any], self.document["paths"][GRADES_PATH][method])
+
+    def methods(self) -> tuple[str, ...]:
+        """The HTTP methods (upper-case) the grades path declares."""
+        item = self.document["paths"][GRADES_PATH]
+        return tuple(m.upper() for m in item if m in _HTTP_METHODS)
+
+    def statuses(self, method: str = "get") -> tuple[int, ...]:
+        """Every status code the operation declares, ascending."""
+        return tuple(sorted(int(code) for code in self.operation(method)["responses"]))
+
+    def response(self, status: int | str, method: str = "get") -> dict[str, Any]:
+        """The response object the operation declares for ``status``."""
+        return cast(dict[str, Any], self.operation(method)["responses"][str(status)])
+
+    def query_parameters(self) -> dict[str, dict[str, Any]]:
+        """The GET operation's query parameters by name."""
+        params = self.operation()["parameters"]
+        return {p["name"]: p for p in params if p["in"] == "query"}
+
+    def response_examples(self) -> dict[str, Any]:
+        """Named examples of the 200 response: name -> value."""
+        content = self.response(SUCCESS)["content"]["application/json"]
+        return {name: ex["value"] for name, ex in content.get("examples", {}).items()}
+
+    def example_queries(self) -> dict[str, dict[str, str]]:
+        """The query that produces each named 200 example: example name -> {param: value}.
+
+        A query parameter's example and a response example with the same name belong
+        together (``course_id`` example ``by_course`` answers with example ``by_course``).
+        """
+        queries: dict[str, dict[str, str]] = {name: {} for name in self.response_examples()}
+        for name, param in self.query_parameters().items():
+            for example_name, example in param.get("examples", {}).items():
+                queries.setdefault(example_name, {})[name] = example["value"]
+        return queries
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        """The ``x-invariants`` of GradeRecord (per record) and GradeList (whole list)."""
+        found: list[Invariant] = []
+        for schema_name, scope in (("GradeRecord", "record"), ("GradeList", "list")):
+            for item in self.schema(schema_name).get("x-invariants", []):
+                found.append(Invariant(item["id"], item["severity"], item["rule"], scope))
+        return tuple(found)
+
+    def validator(self, schema_name: str) -> jsonschema.protocols.Validator:
+        """A JSON Schema 2020-12 validator for a named schema, with formats asserted."""
+        return _validator(self, schema_name)
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(contract: Contract, schema_name: str) -> jsonschema.protocols.Validator:
+    schema = contract.schema(schema_name)
+    cls = jsonschema.Draft202012Validator
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def load_contract(path: Path | str | None = None) -> Contract:
+    """Load, resolve and validate the spec at ``path`` (default: the bundled one), cached.
+
+    Raises :class:`SpecError` with a one-line message naming the file and the problem.
+    """
+    return _load(Path(path or SPEC_PATH).resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path) -> Contract:
+    if not path.is_file():
+        raise SpecError(path, "no such file")
+    document = _resolve(path)
+    try:
+        validate_openapi(document)
+    except Exception as exc:  # the validator's exception types vary between releases
+        raise SpecError(path, f"not valid OpenAPI: {_first_line(exc)}") from exc
+    if document.get("openapi", "").split(".")[:2] != ["3", "1"]:
+        raise SpecError(path, f"expected OpenAPI 3.1, found {document.get('openapi')!r}")
+    return Contract(path=path, document=document)
+
+
+def _resolve(path: Path) -> dict[str, Any]:
+    # Imported here: prance is slow to import and only this function needs it.
+    import prance
+
+    try:
+        parser = prance.ResolvingParser(str(path), strict=True)
+    except Exception as exc:  # prance surfaces YAML, I/O and $ref errors as many types
+        raise SpecError(path, _first_line(exc)) from exc
+    return cast(dict[str, Any], parser.specification)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
