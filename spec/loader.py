@@ -113,7 +113,7 @@ class Contract:
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(contract: Contract, schema_name: str) -> jsonschema.protocols.Validator:
     schema = contract.schema(schema_name)
     cls = jsonschema.Draft202012Validator
