@@ -22,6 +22,7 @@ GRADES_PATH = "/api/so2/v1/grades"
 SUCCESS = "200"
 
 Severity = Literal["strict", "advisory"]
+Scope = Literal["record", "list"]
 
 
 class SpecError(Exception):
@@ -40,7 +41,7 @@ class Invariant:
     id: str
     severity: Severity
     rule: str
-    scope: Literal["record", "list"]
+    scope: Scope
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +101,8 @@ class Contract:
     def invariants(self) -> tuple[Invariant, ...]:
         """The ``x-invariants`` of GradeRecord (per record) and GradeList (whole list)."""
         found: list[Invariant] = []
-        for schema_name, scope in (("GradeRecord", "record"), ("GradeList", "list")):
+        scopes: tuple[tuple[str, Scope], ...] = (("GradeRecord", "record"), ("GradeList", "list"))
+        for schema_name, scope in scopes:
             for item in self.schema(schema_name).get("x-invariants", []):
                 found.append(Invariant(item["id"], item["severity"], item["rule"], scope))
         return tuple(found)
