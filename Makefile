@@ -4,13 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 BASE_URL ?= $(GRADES_BASE_URL)
 TOKEN    ?= $(GRADES_TOKEN)
+TOOLS    := .tools
+NODE_HINT := install Node.js 20+ with npm (https://nodejs.org/, or apt-get install nodejs npm)
 
 .PHONY: help run test lint contract fuzz clean
 
 help:
 	@echo "make run       start the mock on http://127.0.0.1:8080 with the bundled fixtures"
 	@echo "make test      lint, then the whole test suite (contract suite against a fresh mock included)"
-	@echo "make lint      ruff + mypy"
+	@echo "make lint      ruff + mypy + Spectral on spec/openapi.yaml (needs Node.js 20+)"
 	@echo "make contract  BASE_URL=... TOKEN=...  the ci profile against a live instance"
 	@echo "make fuzz      BASE_URL=... TOKEN=...  the fuzz profile against a live instance"
 
@@ -30,10 +32,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/grades-mock
 
-lint: $(VENV)/.installed-dev
+# Spectral from the committed lockfile; re-installs only when the lockfile changes.
+$(TOOLS)/node_modules/.installed: $(TOOLS)/package-lock.json
+	@command -v npm >/dev/null || { echo "make lint: npm not found: $(NODE_HINT)" >&2; exit 1; }
+	npm ci --prefix $(TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: $(VENV)/.installed-dev $(TOOLS)/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@command -v node >/dev/null || { echo "make lint: node not found: $(NODE_HINT)" >&2; exit 1; }
+	$(TOOLS)/node_modules/.bin/spectral lint spec/openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 
 test: lint
 	$(BIN)/pytest
@@ -45,4 +55,4 @@ fuzz: $(VENV)/.installed-run
 	$(BIN)/grades-contract --base-url "$(BASE_URL)" --token "$(TOKEN)" --profile fuzz
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) $(TOOLS)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
