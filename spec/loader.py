@@ -9,12 +9,14 @@ validator alone does not follow a ``$ref`` into another file.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import jsonschema
+import yaml
 from openapi_spec_validator import validate as validate_openapi
 
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")
@@ -134,14 +136,50 @@ def load_contract(path: Path | str | None = None) -> Contract:
 def _load(path: Path) -> Contract:
     if not path.is_file():
         raise SpecError(path, "no such file")
+    _check_yaml(path)
     document = _resolve(path)
     try:
         validate_openapi(document)
     except Exception as exc:  # the validator's exception types vary between releases
-        raise SpecError(path, f"not valid OpenAPI: {_first_line(exc)}") from exc
+        raise SpecError(path, _problem(exc)) from exc
     if document.get("openapi", "").split(".")[:2] != ["3", "1"]:
         raise SpecError(path, f"expected OpenAPI 3.1, found {document.get('openapi')!r}")
     return Contract(path=path, document=document)
+
+
+def _check_yaml(root: Path) -> None:
+    """Parse the root file and every file it ``$ref``s, naming the first one that is broken.
+
+    prance reports bad YAML anywhere only as "could not detect format of spec string".
+    """
+    pending, seen = [root], set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        name = "" if path == root else f"{os.path.relpath(path, root.parent)}: "
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError) as exc:
+            raise SpecError(root, f"{name}cannot read: {_first_line(exc)}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(exc, "problem", None) or _first_line(exc)
+            raise SpecError(root, f"{name}invalid YAML: {problem}{where}") from exc
+        pending.extend((path.parent / ref).resolve() for ref in _file_refs(document))
+
+
+def _file_refs(node: Any) -> set[str]:
+    """The relative file parts of the ``$ref``s in a parsed YAML document."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        found = {ref.partition("#")[0]} if isinstance(ref, str) and ref.partition("#")[0] else set()
+        return found.union(*(_file_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_file_refs(item) for item in node))
+    return set()
 
 
 def _resolve(path: Path) -> dict[str, Any]:
@@ -151,10 +189,26 @@ def _resolve(path: Path) -> dict[str, Any]:
     try:
         parser = prance.ResolvingParser(str(path), strict=True)
     except Exception as exc:  # prance surfaces YAML, I/O and $ref errors as many types
-        raise SpecError(path, _first_line(exc)) from exc
+        raise SpecError(path, _problem(exc)) from exc
     return cast(dict[str, Any], parser.specification)
 
 
+def _problem(exc: BaseException) -> str:
+    """One readable line for ``exc``.
+
+    prance re-raises the validator's error with its arguments, whose text is a tuple repr
+    holding the whole document; the original error (its cause) has the message and the place.
+    """
+    error = exc if isinstance(exc, jsonschema.ValidationError) else exc.__cause__
+    if isinstance(error, jsonschema.ValidationError):
+        where = "/".join(str(part) for part in error.absolute_path) or "the document root"
+        message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid"
+        return f"not valid OpenAPI: {message} (at {where})"
+    return _first_line(exc)
+
+
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+    # prance's ResolutionError carries (errno, strerror, "File not found: ...") as arguments.
+    detailed = len(exc.args) > 1 and isinstance(exc.args[-1], str)
+    text = (exc.args[-1] if detailed else str(exc)).strip() or type(exc).__name__
     return text.splitlines()[0]
