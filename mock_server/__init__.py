@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-from mock_server.settings import Settings
+from mock_server.app import create_app
+from mock_server.fixtures import FixtureError
+from mock_server.generator import GeneratorError
+from mock_server.settings import Settings, SettingsError
 
-__all__ = ["Settings"]
+__all__ = ["FixtureError", "GeneratorError", "Settings", "SettingsError", "create_app"]

@@ -18,6 +18,13 @@ DEFAULT_FORBIDDEN_TOKEN = "local-no-grades-token"
 MAX_DELAY_MS = 10_000
 """Upper bound of any delay (``--delay``, ``Prefer: delay=``): a mock must never hang a UI."""
 
+MAX_GENERATE = 20_000_000
+"""Upper bound of ``--generate``: beyond it the records would not fit in a laptop's memory."""
+
+
+class SettingsError(ValueError):
+    """A setting has a value the mock cannot run with; the message is one readable line."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -34,6 +41,40 @@ class Settings:
     seed: int = 0
     delay_ms: int = 0
     cors_origin: str = "*"
+    """``*`` or a comma-separated list of origins (the matching one is echoed)."""
     workers: int = 1
     spec_path: Path | None = None
     """The contract to serve and validate against; ``None`` means the bundled spec."""
+    strict_params: bool = False
+    """Answer 400 to query parameters the spec does not declare (default: ignore them)."""
+
+    def __post_init__(self) -> None:
+        for problem in _problems(self):
+            raise SettingsError(problem)
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """The configured origins; ``("*",)`` allows every origin."""
+        return tuple(o.strip() for o in self.cors_origin.split(",") if o.strip())
+
+
+def _problems(s: Settings) -> list[str]:
+    """Every reason the settings are unusable, first one first (why: one line, exit 2)."""
+    problems = []
+    if not 0 <= s.port <= 65535:
+        problems.append(f"port: {s.port} is not in 0..65535")
+    if not s.tokens or any(not t or t != t.strip() for t in s.tokens):
+        problems.append("token: give at least one non-empty token without surrounding spaces")
+    if any(not t or t != t.strip() for t in s.forbidden_tokens):
+        problems.append("forbidden-token: tokens must be non-empty, without surrounding spaces")
+    if set(s.tokens) & set(s.forbidden_tokens):
+        problems.append("token: a token cannot be both accepted and forbidden")
+    if s.generate is not None and not 0 <= s.generate <= MAX_GENERATE:
+        problems.append(f"generate: {s.generate} is not in 0..{MAX_GENERATE}")
+    if not 0 <= s.delay_ms <= MAX_DELAY_MS:
+        problems.append(f"delay: {s.delay_ms} ms is not in 0..{MAX_DELAY_MS}")
+    if not s.cors_origins or ("*" in s.cors_origins and len(s.cors_origins) > 1):
+        problems.append("cors-origin: give '*' or a comma-separated list of origins")
+    if not 1 <= s.workers <= 64:
+        problems.append(f"workers: {s.workers} is not in 1..64")
+    return problems

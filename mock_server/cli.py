@@ -1,0 +1,163 @@
+"""``grades-mock``: flags and ``GRADES_MOCK_*`` env vars → one :class:`Settings` → gunicorn.
+
+Flags win over env vars, env vars over defaults. Anything that stops the start (bad value,
+invalid fixture, port in use) is one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import shlex
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mock_server.app import create_app
+from mock_server.fixtures import FixtureError
+from mock_server.generator import GeneratorError
+from mock_server.settings import DEFAULT_TOKEN, Settings, SettingsError
+from spec.loader import GRADES_PATH, SpecError
+
+PROG = "grades-mock"
+ENV_PREFIX = "GRADES_MOCK_"
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A flag or env var has a value the mock cannot use; the message is one line."""
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Entry point of the ``grades-mock`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args, os.environ if environ is None else environ)
+        app = create_app(settings)
+        from mock_server.server import MockServer, bind  # gunicorn only when serving
+
+        listener = bind(settings.host, settings.port)
+    except (UsageError, SettingsError, FixtureError, GeneratorError, SpecError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    port = int(listener.getsockname()[1])
+    print(banner(settings, port, len(app.extensions["grades_mock"].store)), flush=True)
+    warning = network_warning(settings)
+    if warning:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
+    MockServer(app, settings, listener).run()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description="Mock of the Grades API, from its spec.")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    p.add_argument(
+        "--fixtures", action="append", type=Path, help="fixture file or folder (repeatable)"
+    )
+    p.add_argument(
+        "--token", action="append", help=f"accepted token (repeatable; default {DEFAULT_TOKEN})"
+    )
+    p.add_argument("--forbidden-token", action="append", help="token answered 403 (repeatable)")
+    p.add_argument("--generate", type=int, metavar="N", help="serve N synthetic records")
+    p.add_argument("--seed", type=int, help="seed of --generate (default 0)")
+    p.add_argument("--delay", type=int, metavar="MS", help="delay every grades answer by MS ms")
+    p.add_argument("--cors-origin", help="'*' (default) or comma-separated allowed origins")
+    p.add_argument("--workers", type=int, help="gunicorn worker processes (default 1)")
+    p.add_argument(
+        "--strict-params",
+        action="store_true",
+        default=None,
+        help="answer 400 to undeclared query parameters (default: ignore them)",
+    )
+    p.add_argument("--spec", type=Path, help="the OpenAPI document (default: the bundled one)")
+    return p  # fmt: skip
+
+
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "host": ("HOST", str),
+    "port": ("PORT", int),
+    "fixtures": ("FIXTURES", lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p)),
+    "tokens": ("TOKENS", lambda v: tuple(t.strip() for t in v.split(",") if t.strip())),
+    "forbidden_tokens": ("FORBIDDEN_TOKENS", lambda v: tuple(t.strip() for t in v.split(","))),
+    "generate": ("GENERATE", int),
+    "seed": ("SEED", int),
+    "delay_ms": ("DELAY", int),
+    "cors_origin": ("CORS_ORIGIN", str),
+    "workers": ("WORKERS", int),
+    "strict_params": ("STRICT_PARAMS", lambda v: _boolean(v)),
+    "spec_path": ("SPEC", Path),
+}
+_FLAG = {"tokens": "token", "forbidden_tokens": "forbidden_token", "delay_ms": "delay",
+         "spec_path": "spec"}  # fmt: skip
+
+
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
+    """One Settings: each field from its flag, else its env var, else the default."""
+    values: dict[str, Any] = {}
+    for field, (suffix, parse) in _ENV.items():
+        flag = getattr(args, _FLAG.get(field, field))
+        if flag is not None:
+            values[field] = tuple(flag) if isinstance(flag, list) else flag
+        elif environ.get(ENV_PREFIX + suffix, "") != "":
+            try:
+                values[field] = parse(environ[ENV_PREFIX + suffix])
+            except ValueError as exc:
+                raise UsageError(f"{ENV_PREFIX}{suffix}: {exc}") from exc
+    return Settings(**values)
+
+
+def banner(settings: Settings, port: int, records: int) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    source = (
+        f"{settings.generate} generated (seed {settings.seed})"
+        if settings.generate is not None
+        else "fixtures"
+    )
+    token = settings.tokens[0]
+    forbidden = ", ".join(settings.forbidden_tokens) or "none"
+    curl = f"curl -H {shlex.quote('Authorization: Bearer ' + token)} {base}{GRADES_PATH}"
+    return "\n".join([
+        f"Grades mock: {records} records ({source}) at {base}{GRADES_PATH}",
+        f"  token(s):  {', '.join(settings.tokens)}   (403: {forbidden})",
+        f"  try:       {curl}",
+        f"  docs:      {base}/docs   spec: {base}/openapi.yaml   health: {base}/healthz",
+    ])  # fmt: skip
+
+
+def network_warning(settings: Settings) -> str | None:
+    """Why listening beyond this machine with the well-known default token is risky."""
+    if settings.host == "localhost" or _is_loopback(settings.host):
+        return None
+    if DEFAULT_TOKEN not in settings.tokens:
+        return None
+    return (
+        f"listening on {settings.host} with the default token {DEFAULT_TOKEN!r}: anyone on "
+        "the network can read the data; set --token."
+    )
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("1", "0", "true", "false", "yes", "no"):
+        raise ValueError(f"{value!r} is not a boolean (use true or false)")
+    return lowered in ("1", "true", "yes")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE

@@ -1,0 +1,115 @@
+"""Serve the app with gunicorn (``gthread`` workers), embedded via ``BaseApplication``.
+
+The CLI binds the listening socket itself and hands gunicorn its file descriptor, so a
+port in use is one clear line before gunicorn starts. Errors gunicorn answers on its own
+(request line or headers too large, malformed HTTP) are rendered as the spec's JSON Error
+too, by a worker subclass, instead of gunicorn's HTML page.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.http import errors as http_errors
+from gunicorn.workers.gthread import ThreadWorker
+
+from mock_server.errors import error_body
+from mock_server.settings import Settings
+
+THREADS_PER_WORKER = 16
+"""Enough that slow ``Prefer: delay`` answers do not hold up other requests."""
+MAX_REQUEST_LINE = 8190
+MAX_HEADER_FIELD = 8190
+TIMEOUT_S = 30
+"""A worker stuck longer than this is restarted; requests time out waiting for headers too."""
+
+
+class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
+    """A gthread worker that answers HTTP-level errors with the JSON Error body."""
+
+    cors_origin = "*"
+
+    def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: Exception) -> None:
+        status, reason, detail = _describe(exc)
+        if status == 500:
+            self.log.exception("error handling a request")
+        else:  # the type only: a message may quote a header value, i.e. a token
+            self.log.warning("invalid request: %s", type(exc).__name__)
+        body = error_body(detail)
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Access-Control-Allow-Origin: {self.cors_origin}\r\n\r\n"
+        )
+        try:
+            client.sendall(head.encode("latin-1") + body)
+        except OSError:
+            self.log.debug("could not send the error response")
+
+
+def _describe(exc: Exception) -> tuple[int, str, str]:
+    if isinstance(exc, http_errors.LimitRequestLine):
+        return 414, "URI Too Long", f"Request line over {MAX_REQUEST_LINE} bytes."
+    if isinstance(exc, http_errors.LimitRequestHeaders):
+        return 431, "Request Header Fields Too Large", "Request headers too large."
+    if isinstance(exc, http_errors.ParseException):
+        return 400, "Bad Request", f"Malformed HTTP request ({type(exc).__name__})."
+    return 500, "Internal Server Error", "A server error occurred."
+
+
+class MockServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn, configured from :class:`Settings`, serving an already-built app."""
+
+    def __init__(self, app: Flask, settings: Settings, listener: socket.socket) -> None:
+        self._app = app
+        self._settings = settings
+        self._listener = listener
+        super().__init__()
+
+    def load_config(self) -> None:
+        worker = type("Worker", (JsonErrorWorker,), {"cors_origin": self._cors_origin()})
+        options: dict[str, Any] = {
+            "bind": [f"fd://{self._listener.fileno()}"],
+            "workers": self._settings.workers,
+            "worker_class": worker,
+            "threads": THREADS_PER_WORKER,
+            "timeout": TIMEOUT_S,
+            "graceful_timeout": MAX_GRACE_S,
+            "keepalive": 5,
+            "limit_request_line": MAX_REQUEST_LINE,
+            "limit_request_field_size": MAX_HEADER_FIELD,
+            "accesslog": None,
+            "loglevel": "warning",
+            "preload_app": True,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app
+
+    def _cors_origin(self) -> str:
+        origins = self._settings.cors_origins
+        return origins[0]
+
+
+MAX_GRACE_S = 15
+"""On SIGTERM, in-flight requests get this long to finish (longer than the max delay)."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket; raises ``OSError`` (e.g. port in use) before gunicorn starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock

@@ -1,0 +1,84 @@
+"""Query-string validation driven by the spec's parameter schemas (never hand-written rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import jsonschema
+from werkzeug.datastructures import MultiDict
+
+from mock_server.errors import BadRequest
+from spec.loader import Contract
+
+
+class QueryValidator:
+    """Checks a request's query against the GET operation's declared query parameters.
+
+    Each declared parameter may appear at most once (the spec says so); an undeclared one is
+    ignored like Django does, or refused when ``strict`` (``--strict-params``).
+    """
+
+    def __init__(self, contract: Contract, strict: bool = False) -> None:
+        cls = jsonschema.Draft202012Validator
+        self._validators = {
+            name: cls(param["schema"], format_checker=cls.FORMAT_CHECKER)
+            for name, param in contract.query_parameters().items()
+        }
+        self._required = {
+            name for name, param in contract.query_parameters().items() if param.get("required")
+        }
+        self._strict = strict
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._validators)
+
+    def __call__(self, args: MultiDict[str, str]) -> dict[str, str]:
+        """The declared parameters' values by name; raises :class:`BadRequest` naming one."""
+        if self._strict:
+            unknown = sorted(set(args) - set(self._validators))
+            if unknown:
+                allowed = ", ".join(self._validators) or "none"
+                raise BadRequest(f"{unknown[0]}: unknown query parameter (allowed: {allowed}).")
+        values: dict[str, str] = {}
+        for name, validator in self._validators.items():
+            given = args.getlist(name)
+            if len(given) > 1:
+                raise BadRequest(f"{name}: given {len(given)} times; give it at most once.")
+            if not given:
+                if name in self._required:
+                    raise BadRequest(f"{name}: this query parameter is required.")
+                continue
+            error = _most_telling(validator.iter_errors(given[0]))
+            if error is not None:
+                raise BadRequest(f"{name}: {_describe(error)}")
+            values[name] = given[0]
+        return values
+
+
+def _most_telling(
+    errors: Iterable[jsonschema.ValidationError],
+) -> jsonschema.ValidationError | None:
+    """The pattern error if there is one (it says what a value looks like), else the best."""
+    found = list(errors)
+    patterns = [e for e in found if e.validator == "pattern"]
+    return patterns[0] if patterns else jsonschema.exceptions.best_match(found)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message, shortened: a 200-character pattern helps nobody."""
+    if error.validator == "pattern":
+        return f"{_shown(error.instance)} does not match the {_title(error)} pattern."
+    return f"{error.message}."
+
+
+def _title(error: jsonschema.ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    title = str(schema.get("title", "expected"))
+    words = [title[0]] + [c if c.islower() else f" {c}" for c in title[1:]] if title else []
+    return "".join(words).lower()
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}...'"
