@@ -1,0 +1,69 @@
+"""CORS on preflights and on every answer, and the mock's own contract pages."""
+
+from __future__ import annotations
+
+import orjson
+import yaml
+
+from spec.loader import GRADES_PATH
+
+AUTH = {"Authorization": "Bearer local-dev-token"}
+PREFLIGHT = {
+    "Origin": "http://localhost:3000",
+    "Access-Control-Request-Method": "GET",
+    "Access-Control-Request-Headers": "authorization",
+}
+
+
+def test_preflight_needs_no_auth_and_allows_get_with_authorization(client):
+    response = client.options(GRADES_PATH, headers=PREFLIGHT)
+    assert response.status_code == 204 and response.get_data() == b""
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+    assert int(response.headers["Access-Control-Max-Age"]) > 0
+
+
+def test_cors_headers_on_success_and_errors(client):
+    for headers in (AUTH, {}, {"Authorization": "Bearer local-no-grades-token"}):
+        response = client.get(GRADES_PATH, headers={**headers, "Origin": "http://x.test"})
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/nope").headers["Access-Control-Allow-Origin"] == "*"
+    forced = client.get(GRADES_PATH, headers={"Prefer": "code=500"})
+    assert forced.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_origin_list_echoes_the_matching_origin(make_client):
+    listed = make_client(cors_origin="http://localhost:3000, https://app.example.com")
+    ok = listed.options(GRADES_PATH, headers={**PREFLIGHT, "Origin": "https://app.example.com"})
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "Origin" in ok.headers.getlist("Vary")
+    other = listed.get(GRADES_PATH, headers={"Origin": "https://evil.example"})
+    assert other.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert "Origin" in other.headers.getlist("Vary")
+
+
+def test_openapi_json_is_the_resolved_spec_pointing_at_the_mock(client, contract):
+    document = orjson.loads(client.get("/openapi.json", base_url="http://mock.test:9000").data)
+    assert document["servers"] == [{"url": "http://mock.test:9000", "description": "This mock."}]
+    assert document["paths"] == orjson.loads(orjson.dumps(contract.document["paths"]))
+    assert contract.document["servers"] != document["servers"]  # the shared copy is untouched
+
+
+def test_openapi_yaml_matches_json(client):
+    as_yaml = yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True))
+    assert as_yaml == orjson.loads(client.get("/openapi.json").data)
+
+
+def test_docs_are_swagger_ui_served_locally(client):
+    page = client.get("/docs/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in html
+    assert "/openapi.json" in html and "https://" not in html.split("<body>")[0]
+    bundle = client.get("/docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.get_data()) > 100_000
+    bundle.close()
+
+
+def test_healthz_counts_records(client):
+    assert orjson.loads(client.get("/healthz").data) == {"status": "ok", "records": 166}
