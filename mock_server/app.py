@@ -10,19 +10,25 @@ from contextlib import contextmanager
 
 from flask import Flask, Response, g, request
 
+from mock_server.admin import AdminApi, register_admin
 from mock_server.auth import Authenticator
 from mock_server.contract_routes import register_contract_routes
 from mock_server.cors import Cors
+from mock_server.dataset import DataSet
 from mock_server.errors import register_error_handlers
 from mock_server.fixtures import default_fixture_dir, load_fixtures
 from mock_server.generator import RecordGenerator
+from mock_server.journal import Journal
 from mock_server.routes import GradesApi, grades_blueprint
 from mock_server.settings import Settings
+from mock_server.sticky import StickyScenarios
 from mock_server.store import RecordStore
 from mock_server.validation import QueryValidator
+from mock_server.watch import FixtureWatcher
 from spec.loader import Contract, load_contract
 
 EXTENSION = "grades_mock"
+WATCH_EXTENSION = "grades_mock_watch"
 access_log = logging.getLogger("grades_mock.access")
 
 
@@ -34,22 +40,43 @@ def create_app(settings: Settings | None = None) -> Flask:
     """
     settings = settings or Settings()
     contract = load_contract(settings.spec_path)
-    store = load_store(settings, contract)
+    data = DataSet(load_store(settings, contract))
     api = GradesApi(
         settings=settings,
         contract=contract,
-        store=store,
+        data=data,
         auth=Authenticator(settings.tokens, settings.forbidden_tokens),
         cors=Cors(settings.cors_origins, allowed_methods(contract)),
         validate=QueryValidator(contract, strict=settings.strict_params),
+        sticky=StickyScenarios(),
     )
     app = Flask(__name__)
     app.extensions[EXTENSION] = api
     register_error_handlers(app)
     app.register_blueprint(grades_blueprint(api))
-    register_contract_routes(app, contract, store)
+    register_contract_routes(app, contract, data)
     _install_hooks(app, api.cors)
+    _install_frontend_tools(app, settings, api)
     return app
+
+
+def _install_frontend_tools(app: Flask, settings: Settings, api: GradesApi) -> None:
+    """The admin API (``--admin-token``) and the fixture watcher (``--watch``), if enabled."""
+    if settings.admin_token is not None:
+        admin = AdminApi(
+            token=settings.admin_token,
+            contract=api.contract,
+            data=api.data,
+            journal=Journal(settings.journal_size),
+            sticky=api.sticky,
+            reload=lambda: load_store(settings, api.contract),
+        )
+        register_admin(app, admin)
+    if settings.watch:
+        paths = settings.fixtures or (default_fixture_dir(),)
+        watcher = FixtureWatcher(paths, api.contract, api.data)
+        app.extensions[WATCH_EXTENSION] = watcher
+        app.before_request(watcher.ensure_running)  # in the serving process, after any fork
 
 
 def load_store(settings: Settings, contract: Contract) -> RecordStore:

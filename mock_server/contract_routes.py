@@ -15,8 +15,8 @@ import yaml
 from flask import Blueprint, Flask, Response, request
 from flask_swagger_ui import get_swaggerui_blueprint
 
+from mock_server.dataset import DataSet
 from mock_server.errors import render
-from mock_server.store import RecordStore
 from spec.loader import Contract
 
 DOCS_PATH = "/docs"
@@ -30,7 +30,7 @@ def own_document(contract: Contract) -> dict[str, Any]:
     return document
 
 
-def contract_blueprint(contract: Contract, store: RecordStore) -> Blueprint:
+def contract_blueprint(contract: Contract, data: DataSet) -> Blueprint:
     blueprint = Blueprint("contract", __name__)
 
     @blueprint.get(SPEC_JSON_PATH)
@@ -44,13 +44,13 @@ def contract_blueprint(contract: Contract, store: RecordStore) -> Blueprint:
 
     @blueprint.get("/healthz")
     def healthz() -> Response:
-        return render(200, orjson.dumps({"status": "ok", "records": len(store)}))
+        return render(200, orjson.dumps({"status": "ok", "records": len(data.current())}))
 
     return blueprint
 
 
-def register_contract_routes(app: Flask, contract: Contract, store: RecordStore) -> None:
-    app.register_blueprint(contract_blueprint(contract, store))
+def register_contract_routes(app: Flask, contract: Contract, data: DataSet) -> None:
+    app.register_blueprint(contract_blueprint(contract, data))
     title = contract.document.get("info", {}).get("title", "API")
     swagger = get_swaggerui_blueprint(
         DOCS_PATH, SPEC_JSON_PATH, config={"app_name": f"{title} (mock)"}

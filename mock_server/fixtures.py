@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import orjson
 
-from mock_server.invariants import InvariantTracker
+from mock_server.invariants import InvariantTracker, Problem
 from mock_server.store import RecordStore, StoreBuilder
 from spec.loader import Contract
 
@@ -59,18 +59,38 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+class RecordChecker:
+    """Validates records one at a time (schema, strict invariants, unique pairs) and indexes
+    the valid ones; shared by fixture files, the admin API and ``grades-mock record``."""
+
+    def __init__(self, contract: Contract) -> None:
+        self._validator = contract.validator(RECORD_SCHEMA)
+        self._tracker = InvariantTracker(contract)
+        self._builder = StoreBuilder()
+
+    def add(self, record: Any) -> Problem | None:
+        """Keep ``record`` if valid; else ``(field, reason)``, field ``""`` for the whole record."""
+        problem = record_problem(self._validator, self._tracker, record)
+        if problem is None:
+            learner = self._builder.learner(record["username"])
+            course = self._builder.course(record["course_id"])
+            self._builder.add(learner, course, orjson.dumps(record))
+        return problem
+
+    def build(self) -> RecordStore:
+        return self._builder.build()
+
+
 def load_fixtures(paths: Iterable[Path], contract: Contract) -> RecordStore:
     """Read, validate and index the records of every fixture file, in order."""
-    validator = contract.validator(RECORD_SCHEMA)
-    tracker = InvariantTracker(contract)
-    builder = StoreBuilder()
+    checker = RecordChecker(contract)
     for path in fixture_files(paths):
         for index, record in _records(path):
-            _check(validator, tracker, path, index, record)
-            learner = builder.learner(record["username"])
-            course = builder.course(record["course_id"])
-            builder.add(learner, course, orjson.dumps(record))
-    return builder.build()
+            problem = checker.add(record)
+            if problem is not None:
+                field, reason = problem
+                raise FixtureError(path, reason, index, field or None)
+    return checker.build()
 
 
 def _records(path: Path) -> Iterator[tuple[int, Any]]:
@@ -85,18 +105,11 @@ def _records(path: Path) -> Iterator[tuple[int, Any]]:
     return enumerate(data)
 
 
-def _check(
-    validator: jsonschema.protocols.Validator,
-    tracker: InvariantTracker,
-    path: Path,
-    index: int,
-    record: Any,
-) -> None:
+def record_problem(
+    validator: jsonschema.protocols.Validator, tracker: InvariantTracker, record: Any
+) -> Problem | None:
+    """The first problem of ``record``: its schema first, then the strict invariants."""
     error = jsonschema.exceptions.best_match(validator.iter_errors(record))
     if error is not None:
-        field = "/".join(str(part) for part in error.absolute_path) or None
-        raise FixtureError(path, error.message, index, field)
-    problem = tracker.check(record)
-    if problem is not None:
-        field, reason = problem
-        raise FixtureError(path, reason, index, field)
+        return "/".join(str(part) for part in error.absolute_path), error.message
+    return tracker.check(record)

@@ -1,4 +1,4 @@
-"""The grades operation: auth, scenario control, query validation, then the records."""
+"""The grades operation: sticky scenarios, auth, Prefer scenarios, query validation, records."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from flask import Blueprint, Response, request
 
 from mock_server.auth import Authenticator
 from mock_server.cors import Cors
+from mock_server.dataset import DataSet
 from mock_server.errors import JSON, render
 from mock_server.generator import RecordGenerator
 from mock_server.prefer import Preferences, parse_prefer
 from mock_server.scenarios import forced_response
 from mock_server.settings import MAX_DELAY_MS, Settings
+from mock_server.sticky import StickyScenarios
 from mock_server.store import RecordStore
 from mock_server.validation import QueryValidator
 from spec.loader import GRADES_PATH, SUCCESS, Contract
@@ -30,13 +32,25 @@ class GradesApi:
 
     settings: Settings
     contract: Contract
-    store: RecordStore
+    data: DataSet
     auth: Authenticator
     cors: Cors
     validate: QueryValidator
+    sticky: StickyScenarios
+
+    @property
+    def store(self) -> RecordStore:
+        """The records served right now (the admin API and ``--watch`` swap them)."""
+        return self.data.current()
 
     def list_grades(self) -> Response:
         """GET (and HEAD): the real API's behaviour, or the scenario ``Prefer`` asks for."""
+        sticky = self.sticky.take(request.args)
+        if sticky is not None:
+            time.sleep(sticky.delay_ms / 1000)
+            if sticky.status is not None and sticky.status != int(SUCCESS):
+                body, headers = forced_response(self.contract, sticky.status)
+                return render(sticky.status, body, headers)
         prefs = parse_prefer(request.headers.getlist("Prefer"), self.contract, MAX_DELAY_MS)
         delay = self.settings.delay_ms if prefs.delay_ms is None else prefs.delay_ms
         if delay:
@@ -56,11 +70,12 @@ class GradesApi:
         return self._records(course_id, username)
 
     def _records(self, course_id: str | None, username: str | None) -> Response:
+        store = self.data.current()  # once: a swap mid-request must not mix two data sets
         if course_id is None and username is None:
-            response = Response(self.store.dump(), status=200, mimetype=JSON)
-            response.headers["Content-Length"] = str(self.store.dump_length())
+            response = Response(store.dump(), status=200, mimetype=JSON)
+            response.headers["Content-Length"] = str(store.dump_length())
             return response
-        return render(200, self.store.render(self.store.matching(course_id, username)))
+        return render(200, store.render(store.matching(course_id, username)))
 
     def _dynamic(self, prefs: Preferences, course_id: str | None, username: str | None) -> bytes:
         seed = prefs.seed if prefs.seed is not None else random.randrange(2**31)

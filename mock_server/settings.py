@@ -18,6 +18,9 @@ DEFAULT_FORBIDDEN_TOKEN = "local-no-grades-token"
 MAX_DELAY_MS = 10_000
 """Upper bound of any delay (``--delay``, ``Prefer: delay=``): a mock must never hang a UI."""
 
+MAX_JOURNAL = 100_000
+"""Upper bound of ``--journal-size``: the admin journal is kept in memory."""
+
 MAX_GENERATE = 20_000_000
 """Upper bound of ``--generate``: beyond it the records would not fit in a laptop's memory."""
 
@@ -47,6 +50,12 @@ class Settings:
     """The contract to serve and validate against; ``None`` means the bundled spec."""
     strict_params: bool = False
     """Answer 400 to query parameters the spec does not declare (default: ignore them)."""
+    admin_token: str | None = None
+    """Enables the admin API under ``/__mock/`` (Bearer auth with this token)."""
+    watch: bool = False
+    """Reload the fixture files when they change."""
+    journal_size: int = 1000
+    """How many requests the admin journal keeps."""
 
     def __post_init__(self) -> None:
         for problem in _problems(self):
@@ -77,4 +86,20 @@ def _problems(s: Settings) -> list[str]:
         problems.append("cors-origin: give '*' or a comma-separated list of origins")
     if not 1 <= s.workers <= 64:
         problems.append(f"workers: {s.workers} is not in 1..64")
+    problems.extend(_admin_problems(s))
+    return problems
+
+
+def _admin_problems(s: Settings) -> list[str]:
+    problems = []
+    if s.admin_token is not None and (not s.admin_token or s.admin_token != s.admin_token.strip()):
+        problems.append("admin-token: give a non-empty token without surrounding spaces")
+    if s.admin_token is not None and s.admin_token in s.tokens + s.forbidden_tokens:
+        problems.append("admin-token: must differ from the API tokens")
+    if s.admin_token is not None and s.workers != 1:
+        problems.append("admin-token: the admin API needs --workers 1 (its state is per process)")
+    if not 1 <= s.journal_size <= MAX_JOURNAL:
+        problems.append(f"journal-size: {s.journal_size} is not in 1..{MAX_JOURNAL}")
+    if s.watch and s.generate is not None:
+        problems.append("watch: there are no fixture files to watch with --generate")
     return problems
