@@ -32,7 +32,12 @@ class UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Entry point of the ``grades-mock`` console script."""
+    """Entry point of the ``grades-mock`` console script (``grades-mock record ...`` too)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["record"]:
+        from mock_server.record import main as record_main
+
+        return record_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from(args, os.environ if environ is None else environ)
@@ -55,7 +60,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Mock of the Grades API, from its spec.")
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Mock of the Grades API, from its spec.",
+        epilog="Record fixtures from a live instance: grades-mock record --help",
+    )
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
     p.add_argument(
@@ -77,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer 400 to undeclared query parameters (default: ignore them)",
     )
     p.add_argument("--spec", type=Path, help="the OpenAPI document (default: the bundled one)")
+    p.add_argument("--admin-token", help="enable the admin API under /__mock/ with this token")
+    p.add_argument("--journal-size", type=int, help="requests the admin journal keeps (1000)")
+    p.add_argument(
+        "--watch", action="store_true", default=None, help="reload fixture files on change"
+    )
     return p  # fmt: skip
 
 
@@ -93,6 +107,9 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "workers": ("WORKERS", int),
     "strict_params": ("STRICT_PARAMS", lambda v: _boolean(v)),
     "spec_path": ("SPEC", Path),
+    "admin_token": ("ADMIN_TOKEN", str),
+    "journal_size": ("JOURNAL_SIZE", int),
+    "watch": ("WATCH", lambda v: _boolean(v)),
 }
 _FLAG = {"tokens": "token", "forbidden_tokens": "forbidden_token", "delay_ms": "delay",
          "spec_path": "spec"}  # fmt: skip
@@ -124,11 +141,14 @@ def banner(settings: Settings, port: int, records: int) -> str:
     token = settings.tokens[0]
     forbidden = ", ".join(settings.forbidden_tokens) or "none"
     curl = f"curl -H {shlex.quote('Authorization: Bearer ' + token)} {base}{GRADES_PATH}"
+    extras = [f"  admin:     {base}/__mock/openapi.json"] if settings.admin_token else []
+    extras += ["  watching:  the fixture files (edits reload)"] if settings.watch else []
     return "\n".join([
         f"Grades mock: {records} records ({source}) at {base}{GRADES_PATH}",
         f"  token(s):  {', '.join(settings.tokens)}   (403: {forbidden})",
         f"  try:       {curl}",
         f"  docs:      {base}/docs   spec: {base}/openapi.yaml   health: {base}/healthz",
+        *extras,
     ])  # fmt: skip
 
 
