@@ -9,6 +9,8 @@ too, by a worker subclass, instead of gunicorn's HTML page.
 from __future__ import annotations
 
 import socket
+import struct
+import time
 from typing import Any
 
 from flask import Flask
@@ -25,12 +27,58 @@ MAX_REQUEST_LINE = 8190
 MAX_HEADER_FIELD = 8190
 TIMEOUT_S = 30
 """A worker stuck longer than this is restarted; requests time out waiting for headers too."""
+REQUEST_HEAD_TIMEOUT_S = 10
+"""A client must send its whole request head within this, or get a 408 (slowloris guard)."""
+
+
+class RequestHeadTimeout(Exception):
+    """The client stalled while sending its request head."""
+
+
+class HeadDeadlineSocket(socket.socket):
+    """A client socket whose reads fail once the request head is overdue.
+
+    gthread reads the head with a blocking ``recv`` and no timeout, so a client that sends
+    half a request would hold a worker thread forever; ``SO_RCVTIMEO`` bounds each wait.
+    """
+
+    head_deadline: float | None = None
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        if self.head_deadline is None:
+            return super().recv(bufsize, flags)
+        remaining = self.head_deadline - time.monotonic()
+        if remaining <= 0:
+            raise RequestHeadTimeout
+        self.set_read_timeout(remaining)
+        try:
+            return super().recv(bufsize, flags)
+        except BlockingIOError as exc:  # SO_RCVTIMEO expired
+            raise RequestHeadTimeout from exc
+
+    def set_read_timeout(self, seconds: float) -> None:
+        whole = int(seconds)
+        timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
+        self.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
 
 
 class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
     """A gthread worker that answers HTTP-level errors with the JSON Error body."""
 
     cors_origin = "*"
+
+    def handle(self, conn: Any) -> Any:
+        if not isinstance(conn.sock, HeadDeadlineSocket):
+            sock = conn.sock
+            conn.sock = HeadDeadlineSocket(sock.family, sock.type, sock.proto, sock.detach())
+        conn.sock.head_deadline = time.monotonic() + REQUEST_HEAD_TIMEOUT_S
+        return super().handle(conn)
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        if conn.sock.head_deadline is not None:  # the head is in: no deadline for the rest
+            conn.sock.head_deadline = None
+            conn.sock.set_read_timeout(0)
+        return super().handle_request(req, conn)
 
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: Exception) -> None:
         status, reason, detail = _describe(exc)
@@ -51,6 +99,8 @@ class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
 
 
 def _describe(exc: Exception) -> tuple[int, str, str]:
+    if isinstance(exc, RequestHeadTimeout):
+        return 408, "Request Timeout", f"Request not received within {REQUEST_HEAD_TIMEOUT_S} s."
     if isinstance(exc, http_errors.LimitRequestLine):
         return 414, "URI Too Long", f"Request line over {MAX_REQUEST_LINE} bytes."
     if isinstance(exc, http_errors.LimitRequestHeaders):
