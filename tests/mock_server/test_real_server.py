@@ -18,6 +18,7 @@ import requests
 
 from spec.loader import GRADES_PATH
 from tests.conftest import AUTH, conforms
+from tests.hardening.fuzz_self import st_command
 from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
@@ -149,16 +150,10 @@ def test_sigterm_finishes_in_flight_requests_then_exits_0(contract):
         assert started.process.returncode == 0
 
 
-SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
-
-
 def test_schemathesis_cli_finds_no_failure(mock):
-    """What a QA would run: every check, positive and negative data, a fixed seed."""
-    st = str(Path(sys.executable).with_name("st"))
+    """``make fuzz-self``'s command, smaller: every check, ``--mode all``, a fixed seed."""
     done = subprocess.run(
-        [st, "run", str(SPEC), "--url", mock.base, "-H", "Authorization: Bearer local-dev-token",
-         "--checks", "all", "--mode", "all", "--max-examples", "150", "--seed", "1",
-         "--request-timeout", "10"],
+        st_command(mock.base, max_examples=300, seed=1),
         capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
