@@ -7,7 +7,7 @@ TOKEN    ?= $(GRADES_TOKEN)
 TOOLS    := .tools
 NODE_HINT := install Node.js 20+ with npm (https://nodejs.org/, or apt-get install nodejs npm)
 
-.PHONY: help run test lint contract fuzz clean
+.PHONY: help run test lint contract fuzz fuzz-self soak bench clean
 
 help:
 	@echo "make run       start the mock on http://127.0.0.1:8080 with the bundled fixtures"
@@ -15,6 +15,9 @@ help:
 	@echo "make lint      ruff + mypy + Spectral on spec/openapi.yaml (needs Node.js 20+)"
 	@echo "make contract  BASE_URL=... TOKEN=...  the ci profile against a live instance"
 	@echo "make fuzz      BASE_URL=... TOKEN=...  the fuzz profile against a live instance"
+	@echo "make fuzz-self Schemathesis (--mode all, 5,000 examples) against a fresh mock"
+	@echo "make soak      60 s at 128 connections against a fresh mock (bench/soak.py)"
+	@echo "make bench     the mock vs Prism, scaling to 1M records, suite speed (~10 min; QUICK=1: seconds)"
 
 # One stamp per install flavour; re-installs when pyproject.toml changes.
 $(BIN)/python:
@@ -45,7 +48,7 @@ lint: $(VENV)/.installed-dev $(TOOLS)/node_modules/.installed
 	@command -v node >/dev/null || { echo "make lint: node not found: $(NODE_HINT)" >&2; exit 1; }
 	$(TOOLS)/node_modules/.bin/spectral lint spec/openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 
-test: lint
+test: lint bench/node_modules/.installed
 	$(BIN)/pytest
 
 contract: $(VENV)/.installed-run
@@ -54,5 +57,20 @@ contract: $(VENV)/.installed-run
 fuzz: $(VENV)/.installed-run
 	$(BIN)/grades-contract --base-url "$(BASE_URL)" --token "$(TOKEN)" --profile fuzz
 
+fuzz-self: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.hardening.fuzz_self --max-examples 5000 --seed 1
+
+soak: $(VENV)/.installed-run
+	$(BIN)/python -m bench.soak
+
+# Prism, the baseline of `make bench` (and of its quick test), from bench/'s lockfile.
+bench/node_modules/.installed: bench/package-lock.json
+	@command -v npm >/dev/null || { echo "make bench: npm not found: $(NODE_HINT)" >&2; exit 1; }
+	npm ci --prefix bench --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bench: $(VENV)/.installed-dev bench/node_modules/.installed
+	$(BIN)/python -m bench $(if $(QUICK),--quick --prism)
+
 clean:
-	rm -rf $(VENV) $(TOOLS)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) $(TOOLS)/node_modules bench/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

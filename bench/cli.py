@@ -1,0 +1,164 @@
+"""``python -m bench``: run the benchmark, print its tables and targets, write the JSON results.
+
+Exit codes: 0 measured (targets are reported, not enforced, unless ``--strict``), 1 a load
+run saw errors or ``--strict`` and a target was missed, 2 the benchmark could not run (a
+server did not start, a tool is missing): one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.compare import compare, generator_ceiling, worker_counts
+from bench.encoders import encoders
+from bench.plan import FULL, QUICK, Plan
+from bench.report import render
+from bench.scaling import scaling
+from bench.servers import PRISM, ROOT, BenchError
+from bench.suite import suite_speed
+from bench.targets import judge
+from spec.loader import Contract, SpecError, load_contract
+
+DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
+SECTIONS = ("generator", "encoders", "compare", "workers", "scaling", "suite")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--quick", action="store_true", help="a few seconds: the harness works, no verdict"
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        help=f"JSON results (default: {DEFAULT_OUTPUT.relative_to(ROOT)}; "
+        "quick mode writes none unless given)",
+    )
+    p.add_argument(
+        "--skip", default="", help=f"comma-separated sections to skip: {', '.join(SECTIONS)}"
+    )
+    p.add_argument(
+        "--prism",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="compare with Prism (default: yes, except in quick mode)",
+    )
+    p.add_argument("--sizes", help="comma-separated --generate sizes (default 1000,100000,1000000)")
+    p.add_argument("--seconds", type=float, help="length of one measured load run")
+    p.add_argument("--rounds", type=int, help="A B rounds per workload")
+    p.add_argument("--connections", type=int, help="concurrent keep-alive connections")
+    p.add_argument("--fuzz-examples", type=int, help="--max-examples of the fuzz vs st run race")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return p  # fmt: skip
+
+
+def plan_from(args: argparse.Namespace) -> tuple[Plan, frozenset[str]]:
+    plan = QUICK if args.quick else FULL
+    skip = frozenset(s.strip() for s in args.skip.split(",") if s.strip())
+    if unknown := skip - set(SECTIONS):
+        raise BenchError(f"--skip: unknown section(s) {', '.join(sorted(unknown))}")
+    changes: dict[str, Any] = {k: v for k, v in (
+        ("seconds", args.seconds), ("rounds", args.rounds), ("connections", args.connections),
+        ("fuzz_examples", args.fuzz_examples), ("prism", args.prism)) if v is not None}  # fmt: skip
+    if args.sizes:
+        try:
+            changes["sizes"] = tuple(int(n) for n in args.sizes.split(","))
+        except ValueError as exc:
+            raise BenchError(
+                f"--sizes: {args.sizes!r} is not a comma-separated list of integers"
+            ) from exc
+    plan = dataclasses.replace(plan, **changes)
+    if plan.seconds <= 0 or plan.rounds < 1 or plan.connections < 1 or plan.fuzz_examples < 1:
+        raise BenchError("--seconds, --rounds, --connections and --fuzz-examples must be positive")
+    if plan.quick:
+        skip |= {"suite", "workers"}  # minutes, or a second server: not for the few-second mode
+    return plan, skip
+
+
+def run(plan: Plan, skip: frozenset[str], contract: Contract) -> dict[str, Any]:
+    steps: dict[str, Callable[[Plan, Contract], Any]] = {
+        "generator": lambda p, c: generator_ceiling(p),
+        "encoders": encoders,
+        "compare": compare,
+        "workers": worker_counts,
+        "scaling": scaling,
+        "suite": suite_speed,
+    }
+    results: dict[str, Any] = {"meta": _meta(plan)}
+    for name, step in steps.items():
+        if name not in skip:
+            print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            results[name] = step(plan, contract)
+    results["meta"]["load_average_after"] = list(os.getloadavg())
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        plan, skip = plan_from(args)
+        results = run(plan, skip, load_contract())
+    except (BenchError, SpecError) as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 2
+    verdicts = judge(results)
+    results["targets"] = [v.as_json() for v in verdicts]
+    print(render(results, verdicts))
+    output = args.output or (None if plan.quick else DEFAULT_OUTPUT)
+    if output:
+        _write(output, results)
+    errors = _load_errors(results)
+    if errors:
+        print(f"bench: {errors} request(s) failed during the load runs: the numbers are invalid",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    missed = [v.target for v in verdicts if v.status == "MISS"]
+    return 1 if args.strict and missed else 0
+
+
+def _meta(plan: Plan) -> dict[str, Any]:
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "commit": _output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "python": platform.python_version(),
+        "prism": _output([str(PRISM), "--version"]) if plan.prism and PRISM.exists() else None,
+        "load_average_before": list(os.getloadavg()),
+        "plan": dataclasses.asdict(plan),
+        "order": "A B A B: mock then Prism, every round; ratios from this one run",
+    }
+
+
+def _output(argv: list[str]) -> str | None:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+def _load_errors(results: dict[str, Any]) -> int:
+    runs = [results.get("generator") or {}]
+    for row in results.get("compare", {}).get("workloads", []):
+        runs += [row["mock"], row.get("prism") or {}]
+    runs += [row["filtered"] for row in results.get("scaling", [])]
+    return sum(int(r.get("errors", 0)) for r in runs)
+
+
+def _write(path: Path, results: dict[str, Any]) -> None:
+    """Atomically: a reader never sees half a file (``*.tmp`` is git-ignored)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    print(f"bench: results written to {path}", file=sys.stderr)
