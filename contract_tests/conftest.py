@@ -1,0 +1,20 @@
+"""Loads the suite's pytest plugin (flags, fixtures, preflight, exit codes)."""
+
+from __future__ import annotations
+
+from contract_tests.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name)
+    all_grades,
+    client,
+    contract,
+    grades_data,
+    grades_schema,
+    pytest_addoption,
+    pytest_configure,
+    pytest_report_header,
+    pytest_runtest_setup,
+    pytest_sessionstart,
+    run_options,
+    run_state,
+    traffic,
+    unfiltered_response,
+)

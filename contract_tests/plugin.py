@@ -1,0 +1,290 @@
+"""The suite's pytest plugin: flags, fixtures, preflight, time budget and exit codes.
+
+Loaded by ``contract_tests/conftest.py``, so ``pytest contract_tests --base-url ...`` from
+the repo and the ``grades-contract`` console script (``pytest.main`` on the installed
+package) run exactly the same thing. Exit codes: 0 conforms, 1 a contract violation,
+2 the run could not judge the instance (usage, unreachable, token rejected, unhealthy).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import pytest
+import requests
+from schemathesis.schemas import BaseSchema
+
+from contract_tests.client import GradesClient, json_body
+from contract_tests.invariants import AdvisoryInvariantWarning
+from contract_tests.options import RunOptions, UsageProblem, build_options
+from contract_tests.preflight import preflight_problem
+from contract_tests.schema import DISABLED_CHECKS, build_schema
+from contract_tests.traffic import TrafficLog
+from spec.loader import Contract, load_contract
+
+EXIT_CANNOT_JUDGE = 2
+UNHEALTHY_MARKER = "InstanceUnhealthy: "
+OPTIONS_KEY = pytest.StashKey[RunOptions]()
+STATE_KEY = pytest.StashKey["RunState"]()
+
+
+class GradeData:
+    """The unfiltered records, boxed for ``@given`` tests.
+
+    Passing the records straight to a Hypothesis test (a list of dicts, or a dataclass
+    holding one) made its final replay fail with ``FlakyStrategyDefinition`` once
+    Schemathesis had patched Hypothesis' printer; an opaque box avoids it.
+    """
+
+    __slots__ = ("records",)
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+
+    def __repr__(self) -> str:
+        return f"<{len(self.records)} grade records>"
+
+
+@dataclass
+class RunState:
+    """What the run learned about itself while running (for the summary and exit code)."""
+
+    deadline: float | None = None
+    unhealthy: list[str] = field(default_factory=list)
+    advisories: list[str] = field(default_factory=list)
+    failed: bool = False
+    session: pytest.Session | None = None
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grades-contract", "Grades API contract suite")
+    group.addoption("--base-url", help="the instance, e.g. https://host (env GRADES_BASE_URL)")
+    group.addoption("--token", help="a bearer token the instance accepts (env GRADES_TOKEN)")
+    group.addoption("--profile", help="smoke | ci (default) | fuzz")
+    group.addoption("--seed", type=int, help="replay a run: the seed its output printed")
+    group.addoption("--max-examples", type=int, help="generated examples per operation/property")
+    group.addoption("--max-time", type=float, help="stop generating after this many seconds")
+    group.addoption("--rate-limit", help="at most this many requests, e.g. 10/s, 600/m")
+    group.addoption("--max-response-ms", type=float, help="latency budget per response")
+    group.addoption("--report-dir", help="write the recorded traffic (VCR cassette) here")
+    group.addoption("--request-timeout", type=float, help="seconds per request (default 10)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.help:
+        return
+    options = _options_from(config)
+    config.stash[OPTIONS_KEY] = options
+    state = RunState()
+    config.stash[STATE_KEY] = state
+    config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
+    config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
+    _load_hypothesis_profile(options)
+    _restore_node_nodeid()
+    if options.report_dir is not None:
+        options.report_dir.mkdir(parents=True, exist_ok=True)  # where the traffic record goes
+    if getattr(config.option, "hypothesis_seed", None) is None:
+        # Read by Hypothesis' own plugin right after this hook: every domain property runs
+        # with the run's seed, so the printed seed replays them too.
+        config.option.hypothesis_seed = options.seed
+
+
+def _restore_node_nodeid() -> None:
+    """Give pytest nodes back the ``_nodeid`` attribute Schemathesis' ``from_fixture`` uses.
+
+    pytest 9.2 replaced ``Node._nodeid`` (a str) with ``Node._id`` (a ``NodeId``);
+    Schemathesis 4.32.5, the newest release, still reads and rewrites ``_nodeid`` to name
+    each operation's subtest (pytest-benchmark#321 is the same break). A no-op on a pytest
+    that still has the attribute; remove once Schemathesis supports pytest 9.2.
+    """
+    from _pytest.nodes import Node
+
+    if hasattr(Node, "_nodeid") or not hasattr(Node, "id"):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    def get(node: Node) -> str:
+        return node.nodeid
+
+    def set_(node: Node, value: str) -> None:
+        node._id = coerce_node_id(value)
+
+    Node._nodeid = property(get, set_)  # type: ignore[attr-defined]
+
+
+def _options_from(config: pytest.Config) -> RunOptions:
+    get = config.getoption
+    try:
+        return build_options(
+            base_url=get("base_url"),
+            token=get("token"),
+            profile=get("profile"),
+            seed=get("seed"),
+            max_examples=get("max_examples"),
+            max_time_s=get("max_time"),
+            rate_limit=get("rate_limit"),
+            max_response_ms=get("max_response_ms"),
+            report_dir=get("report_dir"),
+            request_timeout_s=get("request_timeout"),
+        )
+    except UsageProblem as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _load_hypothesis_profile(options: RunOptions) -> None:
+    name = f"grades-contract-{options.profile.name}"
+    hypothesis.settings.register_profile(
+        name,
+        max_examples=options.property_examples,
+        database=None,  # nothing replayed from earlier runs: the seed alone decides the run
+        deadline=None,  # network latency is the latency budget's business, not Hypothesis'
+        derandomize=False,
+        print_blob=False,
+        suppress_health_check=[hypothesis.HealthCheck.too_slow],
+        phases=_phases(options.profile.shrink),
+    )
+    hypothesis.settings.load_profile(name)
+
+
+def _phases(shrink: bool) -> list[hypothesis.Phase]:
+    phases = [hypothesis.Phase.explicit, hypothesis.Phase.generate, hypothesis.Phase.target]
+    return phases + [hypothesis.Phase.shrink] if shrink else phases
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    options = config.stash.get(OPTIONS_KEY, None)
+    if options is None:
+        return []
+    lines = [
+        f"grades-contract: {options.base_url} | profile {options.profile.name} | "
+        f"seed {options.seed} (replay with --seed {options.seed}) | "
+        f"max examples {options.max_examples}",
+    ]
+    lines += [f"grades-contract: check {name} off: {why}" for name, why in DISABLED_CHECKS.items()]
+    return lines
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    options = session.config.stash[OPTIONS_KEY]
+    state.session = session
+    if options.max_time_s is not None:
+        state.deadline = time.monotonic() + options.max_time_s
+    problem = preflight_problem(options)
+    if problem is not None:
+        pytest.exit(problem, returncode=EXIT_CANNOT_JUDGE)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = item.config.stash.get(STATE_KEY, None)
+    if state is not None and state.out_of_time():
+        options = item.config.stash[OPTIONS_KEY]
+        pytest.skip(f"--max-time of {options.max_time_s:g} s reached")
+
+
+class RunTracker:
+    """Per-run hooks that need the run's state (registered in ``pytest_configure``)."""
+
+    def __init__(self, state: RunState, options: RunOptions) -> None:
+        self.state = state
+        self.options = options
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not report.failed:
+            return
+        self.state.failed = True
+        text = report.longreprtext
+        if UNHEALTHY_MARKER in text:
+            reason = text.split(UNHEALTHY_MARKER, 1)[1].splitlines()[0]
+            self.state.unhealthy.append(reason)
+            if self.state.session is not None:
+                self.state.session.shouldstop = f"instance unhealthy: {reason}"
+
+    def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
+        if issubclass(warning_message.category, AdvisoryInvariantWarning):
+            text = str(warning_message.message)
+            if text not in self.state.advisories:
+                self.state.advisories.append(text)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.state.unhealthy:
+            session.exitstatus = EXIT_CANNOT_JUDGE
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        write = terminalreporter.write_line
+        for advisory in self.state.advisories[:20]:
+            write(f"grades-contract: advisory: {advisory}")
+        if self.state.unhealthy:
+            write(f"grades-contract: instance unhealthy, no verdict: {self.state.unhealthy[0]}")
+        elif self.state.failed:
+            seed = self.options.seed
+            write(f"grades-contract: contract violated; replay this run with --seed {seed}")
+
+
+@pytest.fixture(scope="session")
+def run_options(pytestconfig: pytest.Config) -> RunOptions:
+    return pytestconfig.stash[OPTIONS_KEY]
+
+
+@pytest.fixture(scope="session")
+def run_state(pytestconfig: pytest.Config) -> RunState:
+    return pytestconfig.stash[STATE_KEY]
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    return load_contract()
+
+
+@pytest.fixture(scope="session")
+def traffic(run_options: RunOptions) -> TrafficLog | None:
+    """The replayable traffic record, when ``--report-dir`` (or the fuzz profile) asks for it."""
+    if run_options.report_dir is None:
+        return None
+    return TrafficLog(run_options.report_dir, run_options.token)
+
+
+@pytest.fixture(scope="session")
+def client(run_options: RunOptions, traffic: TrafficLog | None) -> Iterator[GradesClient]:
+    yield GradesClient(run_options, traffic)
+
+
+@pytest.fixture(scope="session")
+def grades_schema(run_options: RunOptions) -> BaseSchema:
+    return build_schema(run_options)
+
+
+@pytest.fixture(scope="session")
+def unfiltered_response(client: GradesClient) -> requests.Response:
+    """The unfiltered answer: the oracle every filter answer is compared with."""
+    response = client.get()
+    if response.status_code != 200 or not isinstance(json_body(response), list):
+        raise client.violation(
+            "happy-path",
+            "the unfiltered GET with a valid token must answer 200 with a JSON array of records",
+            response,
+        )
+    return response
+
+
+@pytest.fixture(scope="session")
+def all_grades(unfiltered_response: requests.Response) -> list[dict[str, Any]]:
+    """The records of the unfiltered answer (objects only: the schema checks judge the rest)."""
+    return [record for record in unfiltered_response.json() if isinstance(record, dict)]
+
+
+@pytest.fixture(scope="session")
+def grades_data(all_grades: list[dict[str, Any]]) -> GradeData:
+    return GradeData(all_grades)

@@ -1,0 +1,60 @@
+"""Auth: every way of not presenting a valid token is a 401 that names the Bearer scheme.
+
+And no error ever echoes the token it was sent (it would end up in logs and bug reports).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from contract_tests import rules
+from contract_tests.client import GradesClient, json_body
+from contract_tests.options import RunOptions
+from spec.loader import Contract
+
+SCENARIOS = ("no-token", "wrong-scheme", "empty-bearer", "unknown-token")
+
+
+def credential(scenario: str, options: RunOptions) -> str | None:
+    """The Authorization header a careless or hostile client would send in ``scenario``."""
+    if scenario == "no-token":
+        return None
+    if scenario == "wrong-scheme":
+        return f"Token {options.token}"  # the right secret in Django REST Framework's scheme
+    if scenario == "empty-bearer":
+        return "Bearer "
+    unknown = f"{random.Random(options.seed).getrandbits(128):032x}"
+    return f"Bearer contract-unknown-{unknown}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_request_without_valid_token_is_401(
+    scenario: str, client: GradesClient, run_options: RunOptions, contract: Contract
+) -> None:
+    """A missing, malformed or unknown token gets 401, WWW-Authenticate and the Error body."""
+    sent = credential(scenario, run_options)
+    response = client.get(authorization=sent)
+    findings = list(
+        rules.auth_rejected(
+            contract, scenario, response.status_code, response.headers, json_body(response)
+        )
+    )
+    secrets = {run_options.token} | ({sent.split(" ", 1)[1]} if sent and " " in sent else set())
+    for secret in secrets - {""}:
+        findings += rules.token_not_echoed("auth/token-echoed", secret, response.text)
+    client.enforce(findings, response)
+
+
+def test_valid_token_gets_json_records(client: GradesClient) -> None:
+    """The happy path: a valid token gets 200 and a JSON array (application/json)."""
+    response = client.get()
+    body = json_body(response)
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    findings = []
+    if response.status_code != 200 or not isinstance(body, list):
+        findings.append(rules.Finding("happy-path", "expected HTTP 200 with a JSON array"))
+    if media_type != "application/json":
+        findings.append(rules.Finding("happy-path", f"Content-Type is {media_type!r}"))
+    client.enforce(findings, response)

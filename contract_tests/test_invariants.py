@@ -1,0 +1,40 @@
+"""The spec's ``x-invariants`` on the unfiltered list: strict ones fail, advisory ones warn.
+
+One test per invariant, so a JUnit report lists each rule of the spec by its id. The same
+rules also run on every answer Schemathesis gets (:mod:`contract_tests.checks`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+import requests
+
+from contract_tests import invariants
+from contract_tests.client import GradesClient
+from spec.loader import Invariant, load_contract
+
+INVARIANTS = load_contract().invariants()
+
+
+@pytest.mark.parametrize("invariant", INVARIANTS, ids=[i.id for i in INVARIANTS])
+def test_invariant_holds(
+    invariant: Invariant,
+    all_grades: list[dict[str, Any]],
+    unfiltered_response: requests.Response,
+    client: GradesClient,
+) -> None:
+    """The invariant holds on every record (record scope) or on the whole list (list scope)."""
+    found = list(invariants.violations(invariant, all_grades))
+    if not found:
+        return
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    detail = f"{found[0]}{more}. The spec: {invariant.rule}"
+    rule = f"invariant/{invariant.id}"
+    if invariant.severity == "strict":
+        raise client.violation(rule, detail, unfiltered_response)
+    warnings.warn(
+        invariants.AdvisoryInvariantWarning(f"[{rule}] {detail} (advisory)"), stacklevel=1
+    )
