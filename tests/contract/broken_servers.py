@@ -1,0 +1,293 @@
+"""The broken-server catalogue: the mock with exactly ONE contract defect each.
+
+Each entry wraps an unmodified ``create_app(Settings())`` in a few lines of WSGI middleware
+that rewrites one thing, and names the rule the contract suite must report (asserted on its
+output by ``test_catalogue.py`` and tabulated by ``catch_rate.py``). Keep entries tiny: a
+defect that needs more than a few lines is probably two defects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from mock_server import Settings, create_app
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Record = dict[str, Any]
+Edit = Callable[[Request, Response], Response]
+FILTERS = ("course_id", "username")
+
+
+@dataclass(frozen=True)
+class BrokenServer:
+    """One defect: what is wrong, and the rule name the suite's output must contain."""
+
+    name: str
+    defect: str
+    expected_rule: str
+    build: Callable[[], WsgiApp]
+
+
+def rewrite_response(edit: Edit) -> Callable[[], WsgiApp]:
+    """The mock, whose every answer passes through ``edit(request, response)``."""
+
+    def build() -> WsgiApp:
+        mock = create_app(Settings())
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            request = Request(environ)
+            response = Response.from_app(mock, environ)
+            return edit(request, response)(environ, start_response)
+
+        return app
+
+    return build
+
+
+def rewrite_records(change: Callable[[list[Record]], Any]) -> Callable[[], WsgiApp]:
+    """The mock, with the JSON array of every 200 grades answer replaced by ``change(records)``."""
+
+    def edit(request: Request, response: Response) -> Response:
+        if request.method != "GET" or response.status_code != 200:
+            return response
+        response.set_data(json.dumps(change(json.loads(response.get_data()))))
+        return response
+
+    return rewrite_response(edit)
+
+
+def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Callable[[], WsgiApp]:
+    """The mock asked unfiltered, then filtered here with a wrong ``match(record, filters)``."""
+
+    def build() -> WsgiApp:
+        mock = create_app(Settings())
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            request = Request(environ)
+            filters = {k: v for k, v in request.args.items() if k in FILTERS}
+            if request.method != "GET" or not filters:
+                return mock(environ, start_response)
+            answer = Response.from_app(mock, environ)  # keeps the mock's auth and 400s
+            if answer.status_code != 200:
+                return answer(environ, start_response)
+            unfiltered = Response.from_app(mock, {**environ, "QUERY_STRING": ""})
+            records = [r for r in json.loads(unfiltered.get_data()) if match(r, filters)]
+            return Response(json.dumps(records), mimetype="application/json")(
+                environ, start_response
+            )
+
+        return app
+
+    return build
+
+
+def on_status(status: int, edit: Edit) -> Edit:
+    """``edit`` applied to answers with ``status`` only."""
+    return lambda request, response: (
+        edit(request, response) if response.status_code == status else response
+    )
+
+
+def _set(record: Record, **fields: Any) -> Record:
+    return {**record, **fields}
+
+
+def _without(record: Record, field: str) -> Record:
+    return {k: v for k, v in record.items() if k != field}
+
+
+def _header(name: str, value: str | None) -> Edit:
+    def edit(request: Request, response: Response) -> Response:
+        if value is None:
+            response.headers.pop(name, None)
+        else:
+            response.headers[name] = value
+        return response
+
+    return edit
+
+
+def rewrite_request(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], WsgiApp]:
+    """The mock, seeing every request's WSGI environ through ``change``."""
+
+    def build() -> WsgiApp:
+        mock = create_app(Settings())
+        return lambda environ, start_response: mock(change(environ), start_response)
+
+    return build
+
+
+VALID = "Bearer " + Settings().tokens[0]
+
+
+def _ignore_auth(environ: dict[str, Any]) -> dict[str, Any]:
+    return environ if "HTTP_AUTHORIZATION" in environ else {**environ, "HTTP_AUTHORIZATION": VALID}
+
+
+def _accept_any_token(environ: dict[str, Any]) -> dict[str, Any]:
+    sent = environ.get("HTTP_AUTHORIZATION", "")
+    return {**environ, "HTTP_AUTHORIZATION": VALID} if sent.startswith("Bearer ") else environ
+
+
+def _echo_token(request: Request, response: Response) -> Response:
+    sent = request.headers.get("Authorization", "")
+    response.set_data(json.dumps({"detail": f"Invalid token: {sent!r}."}))
+    return response
+
+
+def _server_error_on_both_filters(request: Request, response: Response) -> Response:
+    if all(name in request.args for name in FILTERS):
+        return Response(
+            json.dumps({"detail": "A server error occurred."}), 500, mimetype="application/json"
+        )
+    return response
+
+
+def _not_found_for_unknown(request: Request, response: Response) -> Response:
+    if response.status_code == 200 and request.args and response.get_data() == b"[]":
+        return Response(json.dumps({"detail": "Not found."}), 404, mimetype="application/json")
+    return response
+
+
+def _as_html(request: Request, response: Response) -> Response:
+    if request.method == "GET" and response.status_code == 200:
+        response.headers["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
+def _unpassed_letter(records: list[Record]) -> list[Record]:
+    return (
+        [_set(records[0], letter_grade="Pass", passed_timestamp=None), *records[1:]]
+        if records
+        else records
+    )
+
+
+CATALOGUE: tuple[BrokenServer, ...] = (
+    BrokenServer(
+        "wrong-type",
+        "percent_grade is a JSON number, not a string",
+        "Response violates schema",
+        rewrite_records(lambda rs: [_set(r, percent_grade=0.5) for r in rs]),
+    ),
+    BrokenServer(
+        "rfc3339-timestamp",
+        "passed_timestamp in RFC 3339 ('T', 'Z')",
+        "Response violates schema",
+        rewrite_records(
+            lambda rs: [
+                _set(r, passed_timestamp=r["passed_timestamp"].replace(" ", "T") + "Z")
+                if r["passed_timestamp"]
+                else r
+                for r in rs
+            ]
+        ),
+    ),
+    BrokenServer(
+        "missing-field",
+        "last_date left out of every record",
+        "Response violates schema",
+        rewrite_records(lambda rs: [_without(r, "last_date") for r in rs]),
+    ),
+    BrokenServer(
+        "extra-field",
+        "an undocumented grade_id field in every record",
+        "Response violates schema",
+        rewrite_records(lambda rs: [_set(r, grade_id=i) for i, r in enumerate(rs)]),
+    ),
+    BrokenServer(
+        "course-filter-ignored",
+        "course_id is ignored (everything returned)",
+        "[filter-soundness/course_id]",
+        refilter(lambda r, f: "username" not in f or r["username"] == f["username"]),
+    ),
+    BrokenServer(
+        "prefix-match",
+        "course_id matches as a prefix",
+        "[filter-soundness/course_id]",
+        refilter(lambda r, f: all(str(r[k]).startswith(v) for k, v in f.items())),
+    ),
+    BrokenServer(
+        "case-insensitive",
+        "username matches case-insensitively",
+        "[filter-soundness/username]",
+        refilter(lambda r, f: all(r[k].lower() == v.lower() for k, v in f.items())),
+    ),
+    BrokenServer(
+        "filters-ored",
+        "course_id and username are OR-ed",
+        "[filter-soundness/",
+        refilter(lambda r, f: any(r[k] == v for k, v in f.items())),
+    ),
+    BrokenServer(
+        "auth-ignored",
+        "no token at all still gets 200",
+        "[auth/no-token]",
+        rewrite_request(_ignore_auth),
+    ),
+    BrokenServer(
+        "any-token",
+        "any bearer token is accepted",
+        "[auth/unknown-token]",
+        rewrite_request(_accept_any_token),
+    ),
+    BrokenServer(
+        "server-error",
+        "HTTP 500 when both filters are given",
+        "[server-error]",
+        rewrite_response(_server_error_on_both_filters),
+    ),
+    BrokenServer(
+        "html-content-type",
+        "grades served as text/html",
+        "[happy-path]",
+        rewrite_response(_as_html),
+    ),
+    BrokenServer(
+        "envelope",
+        'an object {"results": [...]} instead of the bare array',
+        "[happy-path]",
+        rewrite_records(lambda rs: {"results": rs}),
+    ),
+    BrokenServer(
+        "401-without-www-authenticate",
+        "401 answers lack WWW-Authenticate",
+        "the 401 has no WWW-Authenticate header",
+        rewrite_response(on_status(401, _header("WWW-Authenticate", None))),
+    ),
+    BrokenServer(
+        "duplicates",
+        "every record sent twice",
+        "[invariant/unique-learner-course]",
+        rewrite_records(lambda rs: rs + rs),
+    ),
+    BrokenServer(
+        "letter-without-timestamp",
+        "a Pass letter_grade with a null passed_timestamp",
+        "[invariant/letter-grade-has-passed-timestamp]",
+        rewrite_records(_unpassed_letter),
+    ),
+    BrokenServer(
+        "cors-wildcard-headers",
+        "preflight allows headers '*' (not Authorization)",
+        "[cors/preflight]",
+        rewrite_response(_header("Access-Control-Allow-Headers", "*")),
+    ),
+    BrokenServer(
+        "token-echoed",
+        "the 401 body echoes the token sent",
+        "[auth/token-echoed]",
+        rewrite_response(on_status(401, _echo_token)),
+    ),
+    BrokenServer(
+        "unknown-is-404",
+        "an unknown course or learner gets 404, not []",
+        "[unknown-filter-gives-empty-list]",
+        rewrite_response(_not_found_for_unknown),
+    ),
+)
