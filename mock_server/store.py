@@ -30,19 +30,11 @@ class StoreBuilder:
 
     def course(self, course_id: str) -> int:
         """The ordinal of ``course_id``, registering it on first sight."""
-        ordinal = self._courses.get(course_id)
-        if ordinal is None:
-            ordinal = self._courses[course_id] = len(self._by_course)
-            self._by_course.append(array("I"))
-        return ordinal
+        return _ordinal(self._courses, self._by_course, course_id)
 
     def learner(self, username: str) -> int:
         """The ordinal of ``username``, registering it on first sight."""
-        ordinal = self._learners.get(username)
-        if ordinal is None:
-            ordinal = self._learners[username] = len(self._by_learner)
-            self._by_learner.append(array("I"))
-        return ordinal
+        return _ordinal(self._learners, self._by_learner, username)
 
     def add(self, learner: int, course: int, record_json: bytes) -> None:
         """Append one record (its JSON object) for ordinals from :meth:`learner`/:meth:`course`."""
@@ -117,3 +109,12 @@ class RecordStore:
             yield bytes(view[start : min(start + CHUNK_BYTES, end)])
         yield b"]"
         view.release()
+
+
+def _ordinal(ordinals: dict[str, int], index: list[array[int]], key: str) -> int:
+    """The ordinal of ``key`` in ``ordinals``, adding it (and its empty index row) if new."""
+    ordinal = ordinals.get(key)
+    if ordinal is None:
+        ordinal = ordinals[key] = len(index)
+        index.append(array("I"))
+    return ordinal
