@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import gc
-import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, Response, g, request
 
+from mock_server.access_log import log_access
 from mock_server.admin import AdminApi, register_admin
 from mock_server.auth import Authenticator
 from mock_server.contract_routes import register_contract_routes
 from mock_server.cors import Cors
 from mock_server.dataset import DataSet
 from mock_server.errors import register_error_handlers
+from mock_server.fast_path import GradesFastPath
 from mock_server.fixtures import default_fixture_dir, load_fixtures
 from mock_server.generator import RecordGenerator
 from mock_server.journal import Journal
@@ -29,7 +30,6 @@ from spec.loader import Contract, load_contract
 
 EXTENSION = "grades_mock"
 WATCH_EXTENSION = "grades_mock_watch"
-access_log = logging.getLogger("grades_mock.access")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_contract_routes(app, contract, data)
     _install_hooks(app, api.cors)
     _install_frontend_tools(app, settings, api)
+    if settings.admin_token is None and not settings.watch:  # both need Flask's hooks
+        app.wsgi_app = GradesFastPath(app.wsgi_app, api)  # type: ignore[method-assign]
     return app
 
 
@@ -121,9 +123,6 @@ def _install_hooks(app: Flask, cors: Cors) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         cors.apply(response.headers, request.headers.get("Origin"))
-        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        # Method, path and status only: never the query's Authorization or any header.
-        access_log.info(
-            "%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed_ms
-        )
+        started = g.get("started", time.perf_counter())
+        log_access(request.method, request.path, response.status_code, started)
         return response

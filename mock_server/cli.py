@@ -1,4 +1,4 @@
-"""``grades-mock``: flags and ``GRADES_MOCK_*`` env vars → one :class:`Settings` → gunicorn.
+"""``grades-mock``: flags and ``GRADES_MOCK_*`` env vars → one :class:`Settings` → a server.
 
 Flags win over env vars, env vars over defaults. Anything that stops the start (bad value,
 invalid fixture, port in use) is one line on stderr and exit code 2, never a traceback.
@@ -11,15 +11,19 @@ import ipaddress
 import logging
 import os
 import shlex
+import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
 from mock_server.generator import GeneratorError
-from mock_server.settings import DEFAULT_TOKEN, Settings, SettingsError
+from mock_server.listener import bind
+from mock_server.settings import DEFAULT_TOKEN, SERVERS, Settings, SettingsError
 from spec.loader import GRADES_PATH, SpecError
 
 PROG = "grades-mock"
@@ -42,8 +46,6 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         settings = settings_from(args, os.environ if environ is None else environ)
         app = create_app(settings)
-        from mock_server.server import MockServer, bind  # gunicorn only when serving
-
         listener = bind(settings.host, settings.port)
     except (UsageError, SettingsError, FixtureError, GeneratorError, SpecError) as exc:
         return _fail(str(exc))
@@ -55,8 +57,22 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     warning = network_warning(settings)
     if warning:
         print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
-    MockServer(app, settings, listener).run()
+    _serve(app, settings, listener)
     return 0
+
+
+def _serve(app: Flask, settings: Settings, listener: socket.socket) -> None:
+    """Hand the app to the chosen engine (imported here: only the one in use is loaded)."""
+    if settings.server == "gunicorn":
+        from mock_server.gunicorn_server import MockServer
+
+        MockServer(app, settings, listener).run()
+        return
+    from mock_server import granian_server
+
+    port = int(listener.getsockname()[1])
+    listener.close()  # granian binds its own socket: the check above made the port ours
+    granian_server.serve(app, settings, port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed of --generate (default 0)")
     p.add_argument("--delay", type=int, metavar="MS", help="delay every grades answer by MS ms")
     p.add_argument("--cors-origin", help="'*' (default) or comma-separated allowed origins")
-    p.add_argument("--workers", type=int, help="gunicorn worker processes (default 1)")
+    p.add_argument("--workers", type=int, help="server worker processes (default 1)")
+    p.add_argument("--threads", type=int, help="threads per worker (granian 4, gunicorn 16)")
+    p.add_argument("--server", choices=SERVERS, help=f"HTTP server engine (default {SERVERS[0]})")
     p.add_argument(
         "--strict-params",
         action="store_true",
@@ -105,6 +123,8 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "delay_ms": ("DELAY", int),
     "cors_origin": ("CORS_ORIGIN", str),
     "workers": ("WORKERS", int),
+    "threads": ("THREADS", int),
+    "server": ("SERVER", str),
     "strict_params": ("STRICT_PARAMS", lambda v: _boolean(v)),
     "spec_path": ("SPEC", Path),
     "admin_token": ("ADMIN_TOKEN", str),

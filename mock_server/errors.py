@@ -71,7 +71,8 @@ def _from_http_exception(exc: HTTPException) -> Response:
     return render(exc.code or 500, error_body(detail), headers)
 
 
-def _from_unexpected(exc: Exception) -> Response:
+def render_unexpected(exc: Exception) -> Response:
+    """A 500 with a generic detail; the exception goes to the log, never to the client."""
     log.exception("unhandled error: %s", type(exc).__name__)
     return render(500, error_body(SERVER_ERROR_DETAIL))
 
@@ -80,4 +81,4 @@ def register_error_handlers(app: Flask) -> None:
     """Route every error through the renderer above."""
     app.register_error_handler(ApiError, render_error)
     app.register_error_handler(HTTPException, _from_http_exception)
-    app.register_error_handler(Exception, _from_unexpected)
+    app.register_error_handler(Exception, render_unexpected)

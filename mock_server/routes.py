@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import orjson
 from flask import Blueprint, Response, request
+from werkzeug.wrappers import Request
 
 from mock_server.auth import Authenticator
 from mock_server.cors import Cors
@@ -43,8 +44,12 @@ class GradesApi:
         """The records served right now (the admin API and ``--watch`` swap them)."""
         return self.data.current()
 
-    def list_grades(self) -> Response:
-        """GET (and HEAD): the real API's behaviour, or the scenario ``Prefer`` asks for."""
+    def list_grades(self, request: Request) -> Response:
+        """GET (and HEAD): the real API's behaviour, or the scenario ``Prefer`` asks for.
+
+        It takes a plain Werkzeug request, so the Flask route and the WSGI fast path
+        (:mod:`mock_server.fast_path`) run this same code.
+        """
         sticky = self.sticky.take(request.args)
         if sticky is not None:
             time.sleep(sticky.delay_ms / 1000)
@@ -95,8 +100,12 @@ def grades_blueprint(api: GradesApi) -> Blueprint:
     blueprint = Blueprint("grades", __name__)
     methods = api.contract.methods()
     if "GET" in methods:
+
+        def list_grades() -> Response:
+            return api.list_grades(request)
+
         blueprint.add_url_rule(
-            GRADES_PATH, "list", api.list_grades, methods=["GET"],
+            GRADES_PATH, "list", list_grades, methods=["GET"],
             provide_automatic_options=False,
         )  # fmt: skip
     if "OPTIONS" in methods:

@@ -21,6 +21,15 @@ MAX_DELAY_MS = 10_000
 MAX_JOURNAL = 100_000
 """Upper bound of ``--journal-size``: the admin journal is kept in memory."""
 
+SERVERS = ("granian", "gunicorn")
+"""The HTTP server engines; the first is the default (``docs/benchmarks.md`` says why)."""
+
+DEFAULT_THREADS = {"granian": 4, "gunicorn": 16}
+"""Python threads per worker, by engine. granian's are few on purpose: each extra one
+contends for the GIL and costs throughput and p99 (``docs/benchmarks.md``), and a stalled
+client holds none of them; gunicorn's hold a thread per connection being read, so it needs
+more. Raise it when many ``Prefer: delay`` answers must be pending at once."""
+
 MAX_GENERATE = 20_000_000
 """Upper bound of ``--generate``: beyond it the records would not fit in a laptop's memory."""
 
@@ -46,6 +55,10 @@ class Settings:
     cors_origin: str = "*"
     """``*`` or a comma-separated list of origins (the matching one is echoed)."""
     workers: int = 1
+    server: str = SERVERS[0]
+    """``granian`` (fast) or ``gunicorn`` (JSON errors for malformed HTTP too)."""
+    threads: int | None = None
+    """Threads per worker; ``None`` means the engine's default (:data:`DEFAULT_THREADS`)."""
     spec_path: Path | None = None
     """The contract to serve and validate against; ``None`` means the bundled spec."""
     strict_params: bool = False
@@ -60,6 +73,11 @@ class Settings:
     def __post_init__(self) -> None:
         for problem in _problems(self):
             raise SettingsError(problem)
+
+    @property
+    def thread_count(self) -> int:
+        """The threads each worker runs: the explicit setting, else the engine's default."""
+        return self.threads if self.threads is not None else DEFAULT_THREADS[self.server]
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
@@ -86,6 +104,10 @@ def _problems(s: Settings) -> list[str]:
         problems.append("cors-origin: give '*' or a comma-separated list of origins")
     if not 1 <= s.workers <= 64:
         problems.append(f"workers: {s.workers} is not in 1..64")
+    if s.threads is not None and not 1 <= s.threads <= 256:
+        problems.append(f"threads: {s.threads} is not in 1..256")
+    if s.server not in SERVERS:
+        problems.append(f"server: {s.server!r} is not one of {', '.join(SERVERS)}")
     problems.extend(_admin_problems(s))
     return problems
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from mock_server.settings import SERVERS
 from tests.servers import free_port
 
 CLI = str(Path(sys.executable).with_name("grades-mock"))
@@ -38,6 +39,8 @@ class MockProcess:
     host: str
     port: int
     stderr_file: IO[bytes]
+    engine: str
+    """The ``--server`` engine it runs."""
 
     @property
     def base(self) -> str:
@@ -56,7 +59,8 @@ def started_mock(*args: str) -> Iterator[MockProcess]:
         process = subprocess.Popen(
             [CLI, "--port", str(port), *args], stdout=subprocess.DEVNULL, stderr=log
         )
-        mock = MockProcess(process, "127.0.0.1", port, log)
+        engine = args[args.index("--server") + 1] if "--server" in args else SERVERS[0]
+        mock = MockProcess(process, "127.0.0.1", port, log, engine)
         try:
             _wait_healthy(mock)
             yield mock

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-import mock_server.server
+import mock_server.cli
 from mock_server.cli import main
 from mock_server.settings import DEFAULT_TOKEN
 from spec.loader import GRADES_PATH
@@ -42,16 +42,6 @@ def test_listens_on_loopback_only_by_default():
         assert _listening_addresses(mock.port) == {"127.0.0.1"}
 
 
-class _NoServe:
-    """Stands in for gunicorn: ``main`` runs to the end without serving anything."""
-
-    def __init__(self, *_args: object) -> None:
-        pass
-
-    def run(self) -> None:
-        return None
-
-
 @pytest.mark.parametrize(
     ("argv", "warned"),
     [
@@ -70,8 +60,8 @@ def test_beyond_loopback_with_the_default_token_prints_a_warning(monkeypatch, ca
         listeners[-1].bind(("127.0.0.1", 0))
         return listeners[-1]
 
-    monkeypatch.setattr(mock_server.server, "MockServer", _NoServe)
-    monkeypatch.setattr(mock_server.server, "bind", loopback_listener)
+    monkeypatch.setattr(mock_server.cli, "_serve", lambda *_args: None)  # serve nothing
+    monkeypatch.setattr(mock_server.cli, "bind", loopback_listener)
     handlers, level = logging.root.handlers[:], logging.root.level
     try:
         assert main(argv, {}) == 0

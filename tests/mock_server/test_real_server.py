@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from mock_server.settings import SERVERS
 from spec.loader import GRADES_PATH
 from tests.conftest import AUTH, conforms
 from tests.hardening.fuzz_self import st_command
@@ -106,19 +107,34 @@ def _raw(base: str, request: bytes) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.fixture(scope="module", params=SERVERS)
+def engine_mock(request: pytest.FixtureRequest) -> Iterator[Mock]:
+    with running("--server", request.param) as started:
+        yield started
+
+
 @pytest.mark.parametrize(
     ("request_bytes", "status"),
     [
         (b"GET " + GRADES_PATH.encode() + b"?x=" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", 414),
         (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
-        (b"NOT HTTP AT ALL\r\n\r\n", 400),
     ],
 )
-def test_server_level_errors_are_json(mock, request_bytes, status):
-    answer = _raw(mock.base, request_bytes)
+def test_http_limits_are_json_errors_on_both_engines(engine_mock, request_bytes, status):
+    answer = _raw(engine_mock.base, request_bytes)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(f"HTTP/1.1 {status}".encode())
-    assert b"Content-Type: application/json" in head and json.loads(body)["detail"]
+    assert b"content-type: application/json" in head.lower() and json.loads(body)["detail"]
+
+
+def test_not_http_is_a_400_json_on_gunicorn_bodiless_on_granian(engine_mock):
+    answer = _raw(engine_mock.base, b"NOT HTTP AT ALL\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    if "gunicorn" not in engine_mock.process.args:  # granian, the default
+        assert body == b"" and b"connection: close" in head.lower()
+    else:
+        assert b"content-type: application/json" in head.lower() and json.loads(body)["detail"]
 
 
 def test_a_slow_answer_does_not_block_others(mock, contract):
@@ -133,8 +149,9 @@ def test_a_slow_answer_does_not_block_others(mock, contract):
     slow.join(timeout=10)
 
 
-def test_sigterm_finishes_in_flight_requests_then_exits_0(contract):
-    with running("--generate", "3000", "--seed", "5") as started:
+@pytest.mark.parametrize("engine", SERVERS)
+def test_sigterm_finishes_in_flight_requests_then_exits_0(contract, engine):
+    with running("--generate", "3000", "--seed", "5", "--server", engine) as started:
         results: list[int] = []
         slow = threading.Thread(
             target=lambda: results.append(

@@ -1,4 +1,8 @@
-"""Serve the app with gunicorn (``gthread`` workers), embedded via ``BaseApplication``.
+"""Serve the app with gunicorn (``gthread`` workers): the ``--server gunicorn`` engine.
+
+Slower than granian (the default, :mod:`mock_server.granian_server`), but every answer it
+gives is the spec's JSON Error, even to malformed HTTP and to a client that stalls mid-head
+(a 408): the engine for hardening tests of an HTTP client.
 
 The CLI binds the listening socket itself and hands gunicorn its file descriptor, so a
 port in use is one clear line before gunicorn starts. Errors gunicorn answers on its own
@@ -19,16 +23,16 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
 from mock_server.errors import error_body
+from mock_server.limits import (
+    MAX_GRACE_S,
+    MAX_HEADER_FIELD,
+    MAX_REQUEST_LINE,
+    REQUEST_HEAD_TIMEOUT_S,
+)
 from mock_server.settings import Settings
 
-THREADS_PER_WORKER = 16
-"""Enough that slow ``Prefer: delay`` answers do not hold up other requests."""
-MAX_REQUEST_LINE = 8190
-MAX_HEADER_FIELD = 8190
 TIMEOUT_S = 30
 """A worker stuck longer than this is restarted; requests time out waiting for headers too."""
-REQUEST_HEAD_TIMEOUT_S = 10
-"""A client must send its whole request head within this, or get a 408 (slowloris guard)."""
 
 
 class RequestHeadTimeout(Exception):
@@ -125,7 +129,7 @@ class MockServer(BaseApplication):  # type: ignore[misc]
             "bind": [f"fd://{self._listener.fileno()}"],
             "workers": self._settings.workers,
             "worker_class": worker,
-            "threads": THREADS_PER_WORKER,
+            "threads": self._settings.thread_count,
             "timeout": TIMEOUT_S,
             "graceful_timeout": MAX_GRACE_S,
             "keepalive": 5,
@@ -144,22 +148,3 @@ class MockServer(BaseApplication):  # type: ignore[misc]
     def _cors_origin(self) -> str:
         origins = self._settings.cors_origins
         return origins[0]
-
-
-MAX_GRACE_S = 15
-"""On SIGTERM, in-flight requests get this long to finish (longer than the max delay)."""
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket; raises ``OSError`` (e.g. port in use) before gunicorn starts."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(2048)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
