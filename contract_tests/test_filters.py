@@ -8,6 +8,7 @@ an exact, case-sensitive filter must tell apart, and from the parameter's patter
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -44,7 +45,21 @@ MAX_UNION_COURSES = 500
 
 def is_valid(name: str, value: str) -> bool:
     """Whether ``value`` is a value the spec allows for the filter ``name`` (else 400 is fine)."""
-    return jsonschema.Draft202012Validator(PARAMETERS[name]["schema"]).is_valid(value)
+    return _validator(name).is_valid(value)
+
+
+@functools.cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(PARAMETERS[name]["schema"])
+
+
+@functools.cache
+def matching_pattern(name: str) -> st.SearchStrategy[str]:
+    """Any value the parameter's schema allows. Built once per parameter: Hypothesis validates
+    a new regex strategy on first use, which took half the fuzz profile's CPU when it was
+    rebuilt for every draw (``docs/benchmarks.md``)."""
+    pattern = PARAMETERS[name]["schema"]["pattern"]
+    return st.from_regex(pattern, fullmatch=True).filter(functools.partial(is_valid, name))
 
 
 def known_values(records: Sequence[Mapping[str, Any]], name: str) -> list[str]:
@@ -54,8 +69,7 @@ def known_values(records: Sequence[Mapping[str, Any]], name: str) -> list[str]:
 def values_of(name: str, records: Sequence[Mapping[str, Any]]) -> st.SearchStrategy[str]:
     """Known values, their near-misses, and any value matching the parameter's pattern."""
     known = known_values(records, name)
-    pattern = PARAMETERS[name]["schema"]["pattern"]
-    anything = st.from_regex(pattern, fullmatch=True).filter(lambda v: is_valid(name, v))
+    anything = matching_pattern(name)
     near = sorted({f(v) for v in known for f in NEAR_MISSES.values() if is_valid(name, f(v))})
     if not known:
         return anything
@@ -145,9 +159,8 @@ def test_unknown_value_gives_empty_list(
 ) -> None:
     """A well-formed course or username that no record has gets 200 and ``[]``."""
     known = set(known_values(grades_data.records, name))
-    pattern = PARAMETERS[name]["schema"]["pattern"]
-    value = data.draw(st.from_regex(pattern, fullmatch=True), label=name)
-    assume(is_valid(name, value) and value not in known)
+    value = data.draw(matching_pattern(name), label=name)
+    assume(value not in known)
     response = client.get({name: value})
     findings = rules.unknown_value_gives_empty(
         {name: value}, response.status_code, json_body(response)
