@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.compare import compare, generator_ceiling, worker_counts
+from bench.compare import compare, engines, generator_ceiling
 from bench.encoders import encoders
 from bench.plan import FULL, QUICK, Plan
 from bench.report import render
@@ -30,7 +30,7 @@ from bench.targets import judge
 from spec.loader import Contract, SpecError, load_contract
 
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
-SECTIONS = ("generator", "encoders", "compare", "workers", "scaling", "suite")
+SECTIONS = ("generator", "encoders", "compare", "engines", "scaling", "suite")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +81,7 @@ def plan_from(args: argparse.Namespace) -> tuple[Plan, frozenset[str]]:
     if plan.seconds <= 0 or plan.rounds < 1 or plan.connections < 1 or plan.fuzz_examples < 1:
         raise BenchError("--seconds, --rounds, --connections and --fuzz-examples must be positive")
     if plan.quick:
-        skip |= {"suite", "workers"}  # minutes, or a second server: not for the few-second mode
+        skip |= {"suite", "engines"}  # minutes, or six servers: not for the few-second mode
     return plan, skip
 
 
@@ -90,7 +90,7 @@ def run(plan: Plan, skip: frozenset[str], contract: Contract) -> dict[str, Any]:
         "generator": lambda p, c: generator_ceiling(p),
         "encoders": encoders,
         "compare": compare,
-        "workers": worker_counts,
+        "engines": engines,
         "scaling": scaling,
         "suite": suite_speed,
     }

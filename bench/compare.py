@@ -4,15 +4,36 @@ generator's own ceiling against a server that does nothing."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from bench.loadgen import LoadResult, Request
 from bench.plan import TOKEN, Plan, load, summary
-from bench.servers import VENV_BIN, Server, free_port, mock_argv, prism_argv, start
+from bench.servers import HOST, VENV_BIN, Server, free_port, mock_argv, prism_argv, start
 from bench.workloads import Pair, bearer, build_pairs, fetch, ready_request, target
 from spec.loader import GRADES_PATH, Contract
 
-WORKER_COUNTS = (1, 2)
+ENGINE_CONFIGS: dict[str, tuple[str, ...]] = {
+    "granian (default)": (),
+    "granian --threads 2": ("--threads", "2"),
+    "granian --threads 8": ("--threads", "8"),
+    "granian --workers 2": ("--workers", "2"),
+    "gunicorn": ("--server", "gunicorn"),
+    "gunicorn --workers 2": ("--server", "gunicorn", "--workers", "2"),
+}
+"""The ``engines`` section's configurations: label → extra ``grades-mock`` flags."""
+TRIVIAL_WSGI: dict[str, Callable[[int], list[str]]] = {
+    "gunicorn gthread, 1 worker": lambda port: [
+        str(VENV_BIN / "gunicorn"), "-k", "gthread", "--threads", "16", "-w", "1",
+        "-b", f"{HOST}:{port}", "bench.trivial_wsgi:app",
+    ],
+    "granian, 1 worker": lambda port: [
+        str(VENV_BIN / "granian"), "--interface", "wsgi", "--workers", "1",
+        "--blocking-threads", "4", "--host", HOST, "--port", str(port), "--no-ws",
+        "--log-level", "warning", "bench.trivial_wsgi:app",
+    ],
+}  # fmt: skip
+"""Each engine serving the do-nothing app, configured as the mock configures it."""
 TRIVIAL_BODY_BYTES = 933
 """Same size as the spec's ``all`` example: the ceiling is measured on a comparable answer."""
 
@@ -133,18 +154,33 @@ def _ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else float("nan")
 
 
-def worker_counts(plan: Plan, contract: Contract) -> list[dict[str, Any]]:
-    """The mock with 1 and with 2 gunicorn workers (this machine's CPUs), alternating."""
+def engines(plan: Plan, contract: Contract) -> list[dict[str, Any]]:
+    """The mock's server choices on one filtered query, alternating: how the defaults were
+    picked (engine, threads per worker, worker processes); then each engine's ceiling on a
+    WSGI app that does nothing (``bench/trivial_wsgi.py``)."""
     name, query = next((n, q) for n, q in contract.example_queries().items() if "course_id" in q)
     request = Request(target(query), (bearer(TOKEN),))
-    servers = [start_mock(plan, contract, ("--workers", str(n))) for n in WORKER_COUNTS]
+    servers: list[Server] = []
     try:
-        targets = [(s.port, [request]) for s in servers]
-        totals, _ = alternate(
-            plan, targets, f"example {name}, workers " + "/".join(map(str, WORKER_COUNTS))
-        )
-        return [{"workers": n, "workload": f"example {name}", **summary(t)}
-                for n, t in zip(WORKER_COUNTS, totals, strict=True)]  # fmt: skip
+        servers += [start_mock(plan, contract, args) for args in ENGINE_CONFIGS.values()]
+        totals, _ = alternate(plan, [(s.port, [request]) for s in servers], f"example {name}")
     finally:
         for server in servers:
             server.stop()
+    rows = [{"mock": label, "workload": f"example {name}", **summary(t)}
+            for label, t in zip(ENGINE_CONFIGS, totals, strict=True)]  # fmt: skip
+    return rows + _ceilings(plan)
+
+
+def _ceilings(plan: Plan) -> list[dict[str, Any]]:
+    servers: list[Server] = []
+    try:
+        for label, argv in TRIVIAL_WSGI.items():
+            port = free_port()
+            servers.append(start(label, argv(port), port, Request("/"), plan.startup_timeout_s))
+        totals, _ = alternate(plan, [(s.port, [Request("/")]) for s in servers], "trivial WSGI")
+    finally:
+        for server in servers:
+            server.stop()
+    return [{"mock": label, "workload": "trivial WSGI app", **summary(t)}
+            for label, t in zip(TRIVIAL_WSGI, totals, strict=True)]  # fmt: skip

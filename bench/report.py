@@ -32,7 +32,7 @@ def _cell(value: Any) -> str:
 
 
 def render(results: dict[str, Any], verdicts: list[Verdict]) -> str:
-    sections = (_generator, _encoders, _compare, _workers, _scaling, _suite)
+    sections = (_generator, _encoders, _compare, _engines, _scaling, _suite)
     parts = [section(results) for section in sections]
     parts.append(table(["target", "value", "limit", "status"],
                        [(v.target, v.value, v.limit, v.status) for v in verdicts]))  # fmt: skip
@@ -73,9 +73,9 @@ def _encoders(results: dict[str, Any]) -> str:
     return table(["payload", "bytes", "orjson us", "json us", "x"], rows) if rows else ""
 
 
-def _workers(results: dict[str, Any]) -> str:
-    rows = [(f"--workers {r['workers']}", r["workload"], r["rps"], r["p50_ms"], r["p99_ms"])
-            for r in results.get("workers", [])]  # fmt: skip
+def _engines(results: dict[str, Any]) -> str:
+    rows = [(r["mock"], r["workload"], r["rps"], r["p50_ms"], r["p99_ms"])
+            for r in results.get("engines", [])]  # fmt: skip
     return table(["mock", "workload", "req/s", "p50 ms", "p99 ms"], rows) if rows else ""
 
 

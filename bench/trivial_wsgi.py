@@ -1,0 +1,23 @@
+"""A WSGI app that does nothing but answer ``[]``: a server engine's own ceiling.
+
+The ``engines`` section serves it with gunicorn (gthread) and with granian, so the table
+shows what each engine costs before any app code runs: the limit no change in the mock's
+own code can lift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+BODY = b"[]"
+
+
+def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))]
+    )
+    return [BODY]
