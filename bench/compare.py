@@ -14,14 +14,16 @@ from bench.workloads import Pair, bearer, build_pairs, fetch, ready_request, tar
 from spec.loader import GRADES_PATH, Contract
 
 ENGINE_CONFIGS: dict[str, tuple[str, ...]] = {
-    "granian (default)": (),
-    "granian --threads 2": ("--threads", "2"),
+    "granian (default: 2 threads)": (),
+    "granian, access log on": ("--access-log",),
+    "granian --threads 4": ("--threads", "4"),
     "granian --threads 8": ("--threads", "8"),
     "granian --workers 2": ("--workers", "2"),
     "gunicorn": ("--server", "gunicorn"),
     "gunicorn --workers 2": ("--server", "gunicorn", "--workers", "2"),
 }
-"""The ``engines`` section's configurations: label → extra ``grades-mock`` flags."""
+"""The ``engines`` section's configurations: label → extra ``grades-mock`` flags (all with
+``--no-access-log`` first, as in the comparison with Prism, except where a row turns it on)."""
 TRIVIAL_WSGI: dict[str, Callable[[int], list[str]]] = {
     "gunicorn gthread, 1 worker": lambda port: [
         str(VENV_BIN / "gunicorn"), "-k", "gthread", "--threads", "16", "-w", "1",
@@ -29,7 +31,7 @@ TRIVIAL_WSGI: dict[str, Callable[[int], list[str]]] = {
     ],
     "granian, 1 worker": lambda port: [
         str(VENV_BIN / "granian"), "--interface", "wsgi", "--workers", "1",
-        "--blocking-threads", "4", "--host", HOST, "--port", str(port), "--no-ws",
+        "--blocking-threads", "2", "--host", HOST, "--port", str(port), "--no-ws",
         "--log-level", "warning", "bench.trivial_wsgi:app",
     ],
 }  # fmt: skip
@@ -56,8 +58,12 @@ def generator_ceiling(plan: Plan) -> dict[str, Any]:
         server.stop()
 
 
-def start_mock(plan: Plan, contract: Contract, extra: tuple[str, ...] = ()) -> Server:
+def start_mock(
+    plan: Plan, contract: Contract, extra: tuple[str, ...] = (), access_log: bool = False
+) -> Server:
+    """The mock, by default without its access log, as Prism runs with ``-v silent``."""
     port = free_port()
+    extra = extra if access_log else ("--no-access-log", *extra)
     ready = ready_request(contract, TOKEN)
     return start("mock", mock_argv(port, TOKEN, extra), port, ready, plan.startup_timeout_s)
 

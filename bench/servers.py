@@ -1,6 +1,6 @@
 """Start the servers under test on loopback, time them to their first 200, read their memory.
 
-Each server runs in its own session (process group), so stopping it reaches gunicorn's worker
+Each server runs in its own session (process group), so stopping it reaches the mock's worker
 or Node's children too. Memory is read from ``/proc``: PSS (proportional set size) summed over
 the process tree is the honest footprint of a pre-forking server, whose master and workers
 share the record buffer's pages (summing RSS would count them twice).
@@ -51,7 +51,7 @@ class Server:
     startup_s: float = 0.0
 
     def pids(self) -> list[int]:
-        """The server's process and all its descendants (gunicorn's worker, Node's children)."""
+        """The server's process and all its descendants (the mock's workers, Node's children)."""
         found, todo = [], [self.process.pid]
         while todo:
             pid = todo.pop()

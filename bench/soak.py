@@ -3,7 +3,7 @@
 Usage: ``python -m bench.soak [--seconds 60] [--connections 128]``. Starts ``grades-mock`` on
 a free loopback port, drives it with :func:`bench.loadgen.run_load` (closed loop; an answer
 with another status than expected counts as an error, as does a dropped connection), and
-samples the resident memory of every gunicorn process (master and workers, from ``/proc``)
+samples the resident memory of every server process (master and workers, from ``/proc``)
 twice a second. PASS needs zero errors and RSS growth under 5 % from the first to the last
 ``WINDOW_S`` seconds. Linux only (``/proc``); loopback only; bounded by ``--seconds``.
 """
@@ -63,7 +63,7 @@ def workload() -> list[Request]:
 
 
 def tree_rss_kib(root: int) -> int:
-    """Summed VmRSS of ``root`` and its descendants (the gunicorn master and workers)."""
+    """Summed VmRSS of ``root`` and its descendants (the server's master and workers)."""
     total, pending = 0, [root]
     while pending:
         pid = pending.pop()

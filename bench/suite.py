@@ -29,7 +29,7 @@ _ACCESS_LINE = re.compile(rb" [A-Z]+ /\S* \d{3} [0-9.]+ms$", re.MULTILINE)
 
 
 def suite_speed(plan: Plan, contract: Contract) -> dict[str, Any]:
-    server = start_mock(plan, contract)
+    server = start_mock(plan, contract, access_log=True)  # it counts the requests
     try:
         return _runs(plan, server)
     finally:

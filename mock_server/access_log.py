@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 
-LOGGER = logging.getLogger("grades_mock.access")
+ACCESS_LOGGER = "grades_mock.access"
+LOGGER = logging.getLogger(ACCESS_LOGGER)
 
 
 def log_access(method: str, path: str, status: int, started: float) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask
 
+from mock_server.access_log import ACCESS_LOGGER
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
 from mock_server.generator import GeneratorError
@@ -52,6 +53,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    if not settings.access_log:
+        logging.getLogger(ACCESS_LOGGER).setLevel(logging.WARNING)
     port = int(listener.getsockname()[1])
     print(banner(settings, port, len(app.extensions["grades_mock"].store)), flush=True)
     warning = network_warning(settings)
@@ -95,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delay", type=int, metavar="MS", help="delay every grades answer by MS ms")
     p.add_argument("--cors-origin", help="'*' (default) or comma-separated allowed origins")
     p.add_argument("--workers", type=int, help="server worker processes (default 1)")
-    p.add_argument("--threads", type=int, help="threads per worker (granian 4, gunicorn 16)")
+    p.add_argument("--threads", type=int, help="threads per worker (granian 2, gunicorn 16)")
     p.add_argument("--server", choices=SERVERS, help=f"HTTP server engine (default {SERVERS[0]})")
     p.add_argument(
         "--strict-params",
@@ -106,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", type=Path, help="the OpenAPI document (default: the bundled one)")
     p.add_argument("--admin-token", help="enable the admin API under /__mock/ with this token")
     p.add_argument("--journal-size", type=int, help="requests the admin journal keeps (1000)")
+    p.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one line per request on stderr (default: on)",
+    )
     p.add_argument(
         "--watch", action="store_true", default=None, help="reload fixture files on change"
     )
@@ -130,6 +139,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "admin_token": ("ADMIN_TOKEN", str),
     "journal_size": ("JOURNAL_SIZE", int),
     "watch": ("WATCH", lambda v: _boolean(v)),
+    "access_log": ("ACCESS_LOG", lambda v: _boolean(v)),
 }
 _FLAG = {"tokens": "token", "forbidden_tokens": "forbidden_token", "delay_ms": "delay",
          "spec_path": "spec"}  # fmt: skip

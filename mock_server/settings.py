@@ -24,7 +24,7 @@ MAX_JOURNAL = 100_000
 SERVERS = ("granian", "gunicorn")
 """The HTTP server engines; the first is the default (``docs/benchmarks.md`` says why)."""
 
-DEFAULT_THREADS = {"granian": 4, "gunicorn": 16}
+DEFAULT_THREADS = {"granian": 2, "gunicorn": 16}
 """Python threads per worker, by engine. granian's are few on purpose: each extra one
 contends for the GIL and costs throughput and p99 (``docs/benchmarks.md``), and a stalled
 client holds none of them; gunicorn's hold a thread per connection being read, so it needs
@@ -67,6 +67,8 @@ class Settings:
     """Enables the admin API under ``/__mock/`` (Bearer auth with this token)."""
     watch: bool = False
     """Reload the fixture files when they change."""
+    access_log: bool = True
+    """One line per request on stderr; off, a filtered request costs about a third less."""
     journal_size: int = 1000
     """How many requests the admin journal keeps."""
 

@@ -33,13 +33,23 @@ def test_env_vars_fill_every_setting():
         "GRADES_MOCK_WORKERS": "2",
         "GRADES_MOCK_STRICT_PARAMS": "true",
         "GRADES_MOCK_SPEC": "spec/openapi.yaml",
+        "GRADES_MOCK_SERVER": "gunicorn",
+        "GRADES_MOCK_THREADS": "3",
+        "GRADES_MOCK_ACCESS_LOG": "false",
     }
     assert _settings([], env) == Settings(
         host="127.0.0.2", port=9001, fixtures=(Path("a.json"), Path("b")),
         tokens=("one", "two"), forbidden_tokens=("three",), generate=100, seed=4, delay_ms=50,
         cors_origin="http://localhost:3000", workers=2, strict_params=True,
-        spec_path=Path("spec/openapi.yaml"),
+        spec_path=Path("spec/openapi.yaml"), server="gunicorn", threads=3, access_log=False,
     )  # fmt: skip
+
+
+def test_engine_threads_follow_the_engine_unless_given():
+    assert _settings([]).thread_count == 2
+    assert _settings(["--server", "gunicorn"]).thread_count == 16
+    assert _settings(["--server", "gunicorn", "--threads", "5"]).thread_count == 5
+    assert _settings(["--no-access-log"]).access_log is False
 
 
 def test_flags_win_over_env_vars():
@@ -56,6 +66,8 @@ def test_flags_win_over_env_vars():
         (["--delay", "20000"], {}, "delay: 20000 ms is not in 0..10000"),
         (["--generate", "-5"], {}, "generate: -5 is not in"),
         (["--workers", "0"], {}, "workers: 0 is not in 1..64"),
+        (["--threads", "0"], {}, "threads: 0 is not in 1..256"),
+        ([], {"GRADES_MOCK_SERVER": "waitress"}, "server: 'waitress' is not one of granian"),
         (["--token", ""], {}, "token: give at least one non-empty token"),
         (["--token", "x", "--forbidden-token", "x"], {}, "both accepted and forbidden"),
         (["--cors-origin", "*,http://a"], {}, "cors-origin: give '*' or"),

@@ -175,3 +175,11 @@ def test_schemathesis_cli_finds_no_failure(mock):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
     assert "No issues found" in done.stdout
+
+
+def test_no_access_log_keeps_stderr_quiet(contract):
+    with running("--no-access-log") as started:
+        assert started.get(contract, headers=AUTH).status_code == 200
+        started.process.send_signal(signal.SIGTERM)
+        _, err = started.process.communicate(timeout=20)
+    assert GRADES_PATH not in err and "Traceback" not in err
