@@ -12,7 +12,8 @@ checked here, before the app, so both engines answer them with the same JSON err
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from granian import Granian
@@ -77,6 +78,7 @@ class AppLoader:
         self._settings = settings
 
     def __call__(self) -> WSGIApplication:
+        _drop_header_lookalikes(os.environ)
         if self._app is None:  # a spawned worker: nothing inherited
             from mock_server.app import create_app
 
@@ -85,6 +87,14 @@ class AppLoader:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_app": None, "_settings": self._settings}
+
+
+def _drop_header_lookalikes(environment: MutableMapping[str, str]) -> None:
+    """granian copies the worker's environment into every WSGI environ, so a variable named
+    like ``HTTP_AUTHORIZATION`` would pose as a request header (the httpoxy class of bug).
+    Called in the worker before granian takes that copy; the parent keeps its environment."""
+    for name in [n for n in environment if n.startswith("HTTP_")]:
+        del environment[name]
 
 
 def serve(app: Flask, settings: Settings, port: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -38,11 +39,11 @@ class Mock:
 
 
 @contextmanager
-def running(*args: str) -> Iterator[Mock]:
+def running(*args: str, env: dict[str, str] | None = None) -> Iterator[Mock]:
     port = free_port()
     process = subprocess.Popen(
         [CLI, "--port", str(port), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
+        text=True, env=env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -183,3 +184,10 @@ def test_no_access_log_keeps_stderr_quiet(contract):
         started.process.send_signal(signal.SIGTERM)
         _, err = started.process.communicate(timeout=20)
     assert GRADES_PATH not in err and "Traceback" not in err
+
+
+def test_an_environment_variable_cannot_pose_as_a_request_header(contract):
+    """granian copies the process environment into each request's WSGI environ."""
+    env = {**os.environ, "HTTP_AUTHORIZATION": "Bearer local-dev-token"}
+    with running(env=env) as started:
+        assert started.get(contract).status_code == 401
