@@ -56,7 +56,10 @@ class GradesApi:
             if sticky.status is not None and sticky.status != int(SUCCESS):
                 body, headers = forced_response(self.contract, sticky.status)
                 return render(sticky.status, body, headers)
-        prefs = parse_prefer(request.headers.getlist("Prefer"), self.contract, MAX_DELAY_MS)
+        # A WSGI environ holds one (comma-joined) value per header: .get, not .getlist, which
+        # scans every environ key (all of os.environ under granian) on each request.
+        prefer = request.headers.get("Prefer")
+        prefs = parse_prefer([prefer] if prefer else [], self.contract, MAX_DELAY_MS)
         delay = self.settings.delay_ms if prefs.delay_ms is None else prefs.delay_ms
         if delay:
             time.sleep(delay / 1000)
