@@ -3,7 +3,9 @@
 It validates the flags, sends one preflight GET (wrong URL, dead host or rejected token end
 here in one line, exit 2), then runs ``pytest`` on the installed ``contract_tests`` package
 with its own ``pytest.ini``, so the caller's directory plays no part. Exit codes: 0 the
-instance conforms, 1 it violates the contract, 2 no verdict (usage, unreachable, token).
+instance conforms, 1 it violates the contract, 2 no verdict (usage, unreachable, token,
+instance unhealthy or rate-limited mid-run, ``--max-duration`` reached). Whatever the
+outcome but a pass, the last line on stderr says why, in one line.
 """
 
 from __future__ import annotations
@@ -11,18 +13,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from contract_tests.health import Budget
 from contract_tests.options import ENV_TOKEN, RunOptions, UsageProblem, build_options
 from contract_tests.preflight import preflight_problem
 from contract_tests.profiles import PROFILES
 
+if TYPE_CHECKING:  # the plugin imports Hypothesis, which must wait for pytest's assert rewriting
+    from contract_tests.plugin import RunState
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXIT_CONFORMS, EXIT_VIOLATED, EXIT_NO_VERDICT = 0, 1, 2
+TRACKER_NAME = "grades-contract-tracker"
+"""The name the plugin registers its run tracker under (the CLI reads the outcome from it)."""
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -37,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="grades-contract",
         description="Check that a Grades API instance honours the contract (GET/OPTIONS only).",
         epilog="Exit codes: 0 conforms, 1 contract violated, 2 no verdict (usage, unreachable "
-        "instance, token rejected). GRADES_BASE_URL / GRADES_TOKEN stand in for the flags.",
+        "or unhealthy instance, token rejected, out of time). GRADES_BASE_URL / GRADES_TOKEN "
+        "stand in for the flags.",
     )
     add = parser.add_argument
     add("--base-url", help="the instance, e.g. https://staging.example.com")
@@ -52,24 +62,60 @@ def build_parser() -> argparse.ArgumentParser:
     add("--report-dir", metavar="DIR", help="record the traffic (VCR cassette) in DIR")
     add("--max-response-ms", type=float, metavar="MS", help="latency budget per response")
     add("--request-timeout", type=float, metavar="S", help="seconds per request (default 10)")
+    add("--max-duration", type=float, metavar="S", help="stop the whole run after S s (exit 2)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started_at = time.time()
     args = build_parser().parse_args(argv)
     try:
         options = _options(args)
         if args.workers < 1:
             raise UsageProblem(f"--workers must be at least 1, not {args.workers}")
     except UsageProblem as exc:
-        print(f"grades-contract: {exc}", file=sys.stderr)
-        return EXIT_NO_VERDICT
-    problem = preflight_problem(options)
+        return _fail(str(exc))
+    problem = preflight_problem(options, _budget(options))
     if problem is not None:
-        print(f"grades-contract: {problem}", file=sys.stderr)
-        return EXIT_NO_VERDICT
-    code = _run_pytest(args, options)
-    return code if code in (EXIT_CONFORMS, EXIT_VIOLATED) else EXIT_NO_VERDICT
+        return _fail(problem)
+    outcome = _Outcome()
+    code = _run_pytest(args, options, started_at, outcome)
+    reason = outcome.state.no_verdict_reason() if outcome.state is not None else None
+    if reason is not None:
+        return _fail(f"{reason}; no verdict")
+    if code == EXIT_VIOLATED:
+        return _fail(_violated(outcome.state, options), EXIT_VIOLATED)
+    if code != EXIT_CONFORMS:
+        return _fail(f"no verdict: pytest ended with exit code {code}; see the output above")
+    return EXIT_CONFORMS
+
+
+class _Outcome:
+    """A pytest plugin object that keeps the run's state for the CLI's last line."""
+
+    state: RunState | None = None
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        tracker = config.pluginmanager.get_plugin(TRACKER_NAME)
+        self.state = getattr(tracker, "state", None)
+
+
+def _fail(reason: str, code: int = EXIT_NO_VERDICT) -> int:
+    print(f"grades-contract: {reason}", file=sys.stderr)
+    return code
+
+
+def _budget(options: RunOptions) -> Budget:
+    """The preflight's share of the run's budget (the run starts now)."""
+    limit = options.max_duration_s
+    deadline = time.monotonic() + limit if limit is not None else None
+    return Budget(options.request_timeout_s, deadline, limit)
+
+
+def _violated(state: RunState | None, options: RunOptions) -> str:
+    failures = state.failures if state is not None else []
+    first = f"{len(failures)} failing test(s), first {failures[0]}" if failures else "failures"
+    return f"contract violated: {first}; see the report above; replay with --seed {options.seed}"
 
 
 def _options(args: argparse.Namespace) -> RunOptions:
@@ -84,10 +130,13 @@ def _options(args: argparse.Namespace) -> RunOptions:
         max_response_ms=args.max_response_ms,
         report_dir=args.report_dir,
         request_timeout_s=args.request_timeout,
+        max_duration_s=args.max_duration,
     )
 
 
-def _run_pytest(args: argparse.Namespace, options: RunOptions) -> int:
+def _run_pytest(
+    args: argparse.Namespace, options: RunOptions, started_at: float, outcome: _Outcome
+) -> int:
     """pytest.main on the installed package; the token travels in the environment, not argv."""
     argv = [
         str(PACKAGE_DIR),
@@ -98,6 +147,8 @@ def _run_pytest(args: argparse.Namespace, options: RunOptions) -> int:
         f"--profile={options.profile.name}",
         f"--seed={options.seed}",
         f"--request-timeout={options.request_timeout_s}",
+        f"--run-started-at={started_at}",
+        "--preflight-done",
     ]
     optional = {
         "--max-examples": args.max_examples,
@@ -106,6 +157,7 @@ def _run_pytest(args: argparse.Namespace, options: RunOptions) -> int:
         "--max-response-ms": args.max_response_ms,
         "--report-dir": options.report_dir,
         "--junitxml": args.junit_xml,
+        "--max-duration": args.max_duration,
     }
     argv += [f"{flag}={value}" for flag, value in optional.items() if value is not None]
     if args.workers > 1:
@@ -113,7 +165,7 @@ def _run_pytest(args: argparse.Namespace, options: RunOptions) -> int:
     previous = os.environ.get(ENV_TOKEN)
     os.environ[ENV_TOKEN] = options.token
     try:
-        return int(pytest.main(argv))
+        return int(pytest.main(argv, plugins=[outcome]))
     finally:
         if previous is None:
             del os.environ[ENV_TOKEN]

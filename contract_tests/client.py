@@ -2,40 +2,33 @@
 
 Schemathesis sends the schema-driven requests; this client sends the ones only the domain
 rules know how to choose (values drawn from the unfiltered list, auth variants, a browser
-preflight). It is the one place that turns a transport failure into
-:class:`InstanceUnhealthy` (exit 2, "the instance is sick", never "the contract is broken")
-and a bad answer into a :class:`ContractViolation` that names the rule and says how to
-reproduce it with curl.
+preflight). Its requests go through :func:`contract_tests.health.call_patiently`, which
+turns a transport failure, a gateway error or a lasting 429 into :class:`InstanceUnhealthy`
+(exit 2, "the instance is sick", never "the contract is broken"); a bad answer becomes a
+:class:`ContractViolation` that names the rule and says how to reproduce it with curl.
 """
 
 from __future__ import annotations
 
 import shlex
-import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
+from contract_tests.health import Budget, InstanceUnhealthy, call_patiently, request_line
 from contract_tests.options import RunOptions
 from contract_tests.rules import Finding
 from contract_tests.traffic import TrafficLog
 from spec.loader import GRADES_PATH
 
+__all__ = ["ContractViolation", "GradesClient", "InstanceUnhealthy", "json_body", "query_string"]
+
 MASK = "***"
 SAFE_METHODS = frozenset({"GET", "OPTIONS"})
 """The only methods the suite sends: it is safe against staging and production."""
-
-
-class InstanceUnhealthy(BaseException):
-    """The instance could not be asked (refused, reset, timed out): not a contract verdict.
-
-    A ``BaseException`` on purpose: Hypothesis treats an ``Exception`` as a failing example
-    and would replay and shrink it, hitting a dead host again and again; this one stops the
-    test at once and the plugin ends the run with exit 2.
-    """
 
 
 class ContractViolation(AssertionError):
@@ -50,12 +43,20 @@ class ContractViolation(AssertionError):
 class GradesClient:
     """Requests to the grades path of one instance, with the run's timeout and rate limit."""
 
-    def __init__(self, options: RunOptions, traffic: TrafficLog | None = None) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        traffic: TrafficLog | None = None,
+        *,
+        budget: Budget | None = None,
+        pace: Callable[[], None] | None = None,
+    ) -> None:
         self.options = options
         self.traffic = traffic
+        self.budget = budget or Budget(options.request_timeout_s)
+        self._pace = pace
+        """Waits for a slot under ``--rate-limit``: the limiter Schemathesis' requests share."""
         self._session = requests.Session()
-        self._lock = threading.Lock()
-        self._next_slot = 0.0
 
     @property
     def url(self) -> str:
@@ -92,22 +93,26 @@ class GradesClient:
     ) -> requests.Response:
         if method not in SAFE_METHODS:
             raise ValueError(f"the contract suite never sends {method}: only GET and OPTIONS")
-        self._wait_for_slot()
-        started = time.perf_counter()
-        try:
-            response = self._session.request(
+        url = self.url + query_string(params)
+        started = [0.0]  # of the last attempt: Retry-After waits are not the instance's latency
+
+        def attempt(timeout: float) -> requests.Response:
+            if self._pace is not None:
+                self._pace()
+            started[0] = time.perf_counter()
+            return self._session.request(
                 method,
                 self.url,
                 params=dict(params),
                 headers=dict(headers),
-                timeout=self.options.request_timeout_s,
+                timeout=timeout,
                 allow_redirects=False,
             )
-        except requests.RequestException as exc:
-            raise InstanceUnhealthy(
-                f"{method} {self.url} failed: {type(exc).__name__}: {_first_line(exc)}"
-            ) from None
-        elapsed_ms = (time.perf_counter() - started) * 1000
+
+        response = call_patiently(
+            attempt, _status_and_retry_after, self.budget, self.mask(request_line(method, url))
+        )
+        elapsed_ms = (time.perf_counter() - started[0]) * 1000
         if self.traffic is not None:
             self.traffic.record(
                 "domain",
@@ -154,18 +159,6 @@ class GradesClient:
         """``text`` with every occurrence of the run's token replaced by ``***``."""
         return text.replace(self.options.token, MASK)
 
-    def _wait_for_slot(self) -> None:
-        """Honour ``--rate-limit`` for the suite's own requests (Schemathesis paces its own)."""
-        interval = self.options.min_interval_s
-        if not interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + interval
-        if slot > now:
-            time.sleep(slot - now)
-
     def _check_latency(self, response: requests.Response, elapsed_ms: float) -> None:
         budget = self.options.max_response_ms
         if budget is not None and elapsed_ms > budget:
@@ -190,11 +183,10 @@ def query_string(params: Mapping[str, Any]) -> str:
     return "?" + urlencode(params) if params else ""
 
 
+def _status_and_retry_after(response: requests.Response) -> tuple[int, str | None]:
+    return response.status_code, response.headers.get("Retry-After")
+
+
 def _snippet(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit] + "..."
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]

@@ -19,7 +19,6 @@ ENV_BASE_URL = "GRADES_BASE_URL"
 ENV_TOKEN = "GRADES_TOKEN"
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 RATE_LIMIT_PATTERN = re.compile(r"^([1-9][0-9]*)/([smhd])$")
-_RATE_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 class UsageProblem(ValueError):
@@ -44,14 +43,8 @@ class RunOptions:
     report_dir: Path | None
     request_timeout_s: float
 
-    @property
-    def min_interval_s(self) -> float:
-        """Seconds between two requests of the suite's own client under ``--rate-limit``."""
-        if self.rate_limit is None:
-            return 0.0
-        match = RATE_LIMIT_PATTERN.match(self.rate_limit)
-        assert match is not None  # validated in build_options
-        return _RATE_UNIT_SECONDS[match.group(2)] / int(match.group(1))
+    max_duration_s: float | None = None
+    """The whole run's budget: past it, nothing more is sent and the run ends with exit 2."""
 
 
 def build_options(
@@ -66,6 +59,7 @@ def build_options(
     max_response_ms: float | None,
     report_dir: str | None,
     request_timeout_s: float | None,
+    max_duration_s: float | None = None,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -81,6 +75,7 @@ def build_options(
     _positive("--max-time", max_time_s)
     _positive("--max-response-ms", max_response_ms)
     _positive("--request-timeout", request_timeout_s)
+    _positive("--max-duration", max_duration_s)
     return RunOptions(
         base_url=url,
         token=secret.strip(),
@@ -93,6 +88,7 @@ def build_options(
         max_response_ms=max_response_ms,
         report_dir=Path(report_dir) if report_dir else chosen.default_report_dir,
         request_timeout_s=request_timeout_s or DEFAULT_REQUEST_TIMEOUT_S,
+        max_duration_s=max_duration_s,
     )
 
 

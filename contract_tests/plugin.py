@@ -8,9 +8,10 @@ package) run exactly the same thing. Exit codes: 0 conforms, 1 a contract violat
 
 from __future__ import annotations
 
+import argparse
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,15 +21,17 @@ import requests
 from schemathesis.schemas import BaseSchema
 
 from contract_tests.client import GradesClient, json_body
+from contract_tests.health import Budget, NoVerdict, OutOfTime, as_record, summary
 from contract_tests.invariants import AdvisoryInvariantWarning
 from contract_tests.options import RunOptions, UsageProblem, build_options
 from contract_tests.preflight import preflight_problem
-from contract_tests.schema import DISABLED_CHECKS, build_schema
+from contract_tests.schema import DISABLED_CHECKS, build_schema, pacer
 from contract_tests.traffic import TrafficLog
 from spec.loader import Contract, load_contract
 
 EXIT_CANNOT_JUDGE = 2
-UNHEALTHY_MARKER = "InstanceUnhealthy: "
+NO_VERDICT_PROPERTY = "grades-contract-no-verdict"
+"""A report's ``user_properties`` key for the no-verdict it carries (survives pytest-xdist)."""
 OPTIONS_KEY = pytest.StashKey[RunOptions]()
 STATE_KEY = pytest.StashKey["RunState"]()
 
@@ -54,14 +57,23 @@ class GradeData:
 class RunState:
     """What the run learned about itself while running (for the summary and exit code)."""
 
+    budget: Budget
     deadline: float | None = None
-    unhealthy: list[str] = field(default_factory=list)
+    """When ``--max-time`` stops generating (a soft limit: what ran still gets a verdict)."""
+    no_verdict: list[tuple[str, str, str]] = field(default_factory=list)
+    """Why the run cannot judge the instance (see :mod:`contract_tests.health`): exit 2."""
     advisories: list[str] = field(default_factory=list)
     failed: bool = False
+    failures: list[str] = field(default_factory=list)
     session: pytest.Session | None = None
 
     def out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline
+
+    def no_verdict_reason(self) -> str | None:
+        """The one-line reason for exit 2, or ``None`` when the run could judge the instance."""
+        records = self.no_verdict or [as_record(e) for e in self.budget.incidents]
+        return summary(records) if records else None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,6 +88,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--max-response-ms", type=float, help="latency budget per response")
     group.addoption("--report-dir", help="write the recorded traffic (VCR cassette) here")
     group.addoption("--request-timeout", type=float, help="seconds per request (default 10)")
+    group.addoption("--max-duration", type=float, help="the whole run's budget in seconds")
+    group.addoption("--run-started-at", type=float, help=argparse.SUPPRESS)
+    group.addoption("--preflight-done", action="store_true", help=argparse.SUPPRESS)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -84,7 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     options = _options_from(config)
     config.stash[OPTIONS_KEY] = options
-    state = RunState()
+    state = RunState(budget=_budget(options, config.getoption("run_started_at")))
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
@@ -96,6 +111,15 @@ def pytest_configure(config: pytest.Config) -> None:
         # Read by Hypothesis' own plugin right after this hook: every domain property runs
         # with the run's seed, so the printed seed replays them too.
         config.option.hypothesis_seed = options.seed
+
+
+def _budget(options: RunOptions, started_at: float | None) -> Budget:
+    """The run's deadline counts from ``started_at`` (the CLI's start, epoch seconds) or now."""
+    deadline = None
+    if options.max_duration_s is not None:
+        elapsed = max(0.0, time.time() - started_at) if started_at is not None else 0.0
+        deadline = time.monotonic() + options.max_duration_s - elapsed
+    return Budget(options.request_timeout_s, deadline, options.max_duration_s)
 
 
 def _restore_node_nodeid() -> None:
@@ -135,6 +159,7 @@ def _options_from(config: pytest.Config) -> RunOptions:
             max_response_ms=get("max_response_ms"),
             report_dir=get("report_dir"),
             request_timeout_s=get("request_timeout"),
+            max_duration_s=get("max_duration"),
         )
     except UsageProblem as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -181,14 +206,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state.session = session
     if options.max_time_s is not None:
         state.deadline = time.monotonic() + options.max_time_s
-    problem = preflight_problem(options)
+    if session.config.getoption("preflight_done"):
+        return  # grades-contract asked already, and said so in its own one line
+    problem = preflight_problem(options, state.budget)
     if problem is not None:
         pytest.exit(problem, returncode=EXIT_CANNOT_JUDGE)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash.get(STATE_KEY, None)
-    if state is not None and state.out_of_time():
+    if state is None:
+        return
+    reason = state.no_verdict_reason()
+    if reason is not None:
+        pytest.skip(f"not run: {reason}")  # under pytest-xdist: this worker's items after it
+    if state.budget.remaining() <= 0:
+        raise state.budget.fail(OutOfTime(state.budget.out_of_time_reason()))
+    if state.out_of_time():
         options = item.config.stash[OPTIONS_KEY]
         pytest.skip(f"--max-time of {options.max_time_s:g} s reached")
 
@@ -200,16 +234,27 @@ class RunTracker:
         self.state = state
         self.options = options
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Tag a report whose exception is a no-verdict, so the run ends with exit 2."""
+        report = yield
+        if call.excinfo is not None and isinstance(call.excinfo.value, NoVerdict):
+            report.user_properties.append((NO_VERDICT_PROPERTY, as_record(call.excinfo.value)))
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not report.failed:
             return
         self.state.failed = True
-        text = report.longreprtext
-        if UNHEALTHY_MARKER in text:
-            reason = text.split(UNHEALTHY_MARKER, 1)[1].splitlines()[0]
-            self.state.unhealthy.append(reason)
-            if self.state.session is not None:
-                self.state.session.shouldstop = f"instance unhealthy: {reason}"
+        records = [_record(v) for k, v in report.user_properties if k == NO_VERDICT_PROPERTY]
+        if not records:
+            self.state.failures.append(report.nodeid)
+            return
+        self.state.no_verdict += records
+        if self.state.session is not None:
+            self.state.session.shouldstop = self.state.no_verdict_reason() or True
 
     def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
         if issubclass(warning_message.category, AdvisoryInvariantWarning):
@@ -219,18 +264,25 @@ class RunTracker:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.state.unhealthy:
+        if self.state.no_verdict_reason() is not None:
             session.exitstatus = EXIT_CANNOT_JUDGE
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
         for advisory in self.state.advisories[:20]:
             write(f"grades-contract: advisory: {advisory}")
-        if self.state.unhealthy:
-            write(f"grades-contract: instance unhealthy, no verdict: {self.state.unhealthy[0]}")
+        reason = self.state.no_verdict_reason()
+        if reason is not None:
+            write(f"grades-contract: no verdict (exit 2): {reason}")
         elif self.state.failed:
             seed = self.options.seed
             write(f"grades-contract: contract violated; replay this run with --seed {seed}")
+
+
+def _record(value: object) -> tuple[str, str, str]:
+    """A no-verdict record back from a report (a list once pytest-xdist has carried it)."""
+    category, reason, request = (str(part) for part in value)  # type: ignore[attr-defined]
+    return category, reason, request
 
 
 @pytest.fixture(scope="session")
@@ -249,16 +301,26 @@ def contract() -> Contract:
 
 
 @pytest.fixture(scope="session")
-def traffic(run_options: RunOptions) -> TrafficLog | None:
+def traffic(run_options: RunOptions, pytestconfig: pytest.Config) -> TrafficLog | None:
     """The replayable traffic record, when ``--report-dir`` (or the fuzz profile) asks for it."""
     if run_options.report_dir is None:
         return None
-    return TrafficLog(run_options.report_dir, run_options.token)
+    # This run's own pytest-xdist worker id, from its config: an inherited environment variable
+    # would also name the worker of an outer pytest that started grades-contract.
+    worker = getattr(pytestconfig, "workerinput", {}).get("workerid")
+    return TrafficLog(run_options.report_dir, run_options.token, worker)
 
 
 @pytest.fixture(scope="session")
-def client(run_options: RunOptions, traffic: TrafficLog | None) -> Iterator[GradesClient]:
-    yield GradesClient(run_options, traffic)
+def client(
+    run_options: RunOptions,
+    run_state: RunState,
+    traffic: TrafficLog | None,
+    grades_schema: BaseSchema,
+) -> Iterator[GradesClient]:
+    """The suite's own client: the run's budget, and the rate limiter Schemathesis uses."""
+    pace = pacer(grades_schema, run_options.base_url)
+    yield GradesClient(run_options, traffic, budget=run_state.budget, pace=pace)
 
 
 @pytest.fixture(scope="session")

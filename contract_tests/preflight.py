@@ -2,37 +2,49 @@
 
 Without it a wrong URL or an expired token shows up as dozens of identical failures; with it
 the run stops with one line and exit 2 ("fix your setup"), which CI can tell apart from
-exit 1 ("the instance breaks the contract").
+exit 1 ("the instance breaks the contract"). It goes through the same
+:func:`~contract_tests.health.call_patiently` as every other request: the run's timeout, and
+``Retry-After`` honoured on a 429 before giving up.
 """
 
 from __future__ import annotations
 
 import requests
 
+from contract_tests.health import (
+    Budget,
+    InstanceUnhealthy,
+    NoVerdict,
+    call_patiently,
+    request_line,
+)
 from contract_tests.options import RunOptions
 from spec.loader import GRADES_PATH
 
-PREFLIGHT_TIMEOUT_S = 10.0
 
-
-def preflight_problem(options: RunOptions) -> str | None:
+def preflight_problem(options: RunOptions, budget: Budget | None = None) -> str | None:
     """Why the run cannot judge the instance, or ``None`` to go ahead.
 
     Exit-2 cases only: transport failure, token rejected (401/403), nothing there (3xx, 404,
-    405), instance unhealthy (429, 5xx). Any other answer is judged by the suite itself.
+    405), instance unhealthy (5xx, a 429 that outlasts the retries). Any other answer is
+    judged by the suite itself.
     """
     url = options.base_url + GRADES_PATH
+    headers = {"Authorization": f"Bearer {options.token}", "Accept": "application/json"}
+
+    def send(timeout: float) -> requests.Response:
+        return requests.get(url, headers=headers, timeout=timeout, allow_redirects=False)
+
     try:
-        response = requests.get(
-            url,
-            headers={"Authorization": f"Bearer {options.token}", "Accept": "application/json"},
-            timeout=min(options.request_timeout_s, PREFLIGHT_TIMEOUT_S),
-            allow_redirects=False,
+        response = call_patiently(
+            send,
+            lambda r: (r.status_code, r.headers.get("Retry-After")),
+            budget or Budget(options.request_timeout_s),
+            request_line("GET", url),
         )
-    except requests.Timeout:
-        return f"instance unreachable: GET {url} timed out"
-    except requests.RequestException as exc:
-        return f"instance unreachable: GET {url} failed ({type(exc).__name__})"
+    except NoVerdict as exc:
+        unreachable = type(exc) is InstanceUnhealthy  # no HTTP answer at all
+        return f"{'instance unreachable' if unreachable else exc.category}: GET {url} {exc.reason}"
     return _judge(url, response.status_code)
 
 
@@ -46,6 +58,6 @@ def _judge(url: str, status: int) -> str | None:
         )
     if status in (404, 405) or 300 <= status < 400:
         return f"no Grades API at this base URL: GET {url} answered HTTP {status}; check --base-url"
-    if status == 429 or status >= 500:
+    if status >= 500:
         return f"instance unhealthy: GET {url} answered HTTP {status}; try again later"
     return None  # any other answer is the contract's business: the suite reports it (exit 1)

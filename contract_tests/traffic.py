@@ -9,7 +9,6 @@ with a curl command that replays it.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,7 @@ BODY_LIMIT = 4096
 class TrafficLog:
     """Appends exchanges to ``<report_dir>/traffic[-<worker>].jsonl``."""
 
-    def __init__(self, report_dir: Path, token: str) -> None:
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
+    def __init__(self, report_dir: Path, token: str, worker: str | None = None) -> None:
         self.path = report_dir / (f"traffic-{worker}.jsonl" if worker else "traffic.jsonl")
         self._token = token
         self._lock = threading.Lock()
