@@ -1,4 +1,4 @@
-"""The frontend flags: env vars and checks, and the real gunicorn server (forked worker)."""
+"""The frontend flags: env vars and checks, and the real server (forked worker)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_bad_settings_are_one_line(overrides: dict[str, object], problem: str) -
 
 
 @pytest.mark.slow
-def test_admin_and_watch_work_in_the_forked_gunicorn_worker(tmp_path: Path) -> None:
+def test_admin_and_watch_work_in_the_forked_server_worker(tmp_path: Path) -> None:
     fixture = tmp_path / "grades.json"
     records = json.loads(FIXTURE.read_text())
     fixture.write_text(json.dumps(records[:2]))
