@@ -6,8 +6,10 @@ Configuration flows one way: the CLI builds a :class:`Settings`, hands it to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 DEFAULT_TOKEN = "local-dev-token"
 """Accepted when no ``--token`` is given: for local use only (documented in the README)."""
@@ -24,7 +26,7 @@ MAX_JOURNAL = 100_000
 SERVERS = ("granian", "gunicorn")
 """The HTTP server engines; the first is the default (``docs/benchmarks.md`` says why)."""
 
-DEFAULT_THREADS = {"granian": 2, "gunicorn": 16}
+DEFAULT_THREADS: Mapping[str, int] = MappingProxyType({"granian": 2, "gunicorn": 16})
 """Python threads per worker, by engine. granian's are few on purpose: each extra one
 contends for the GIL and costs throughput and p99 (``docs/benchmarks.md``), and a stalled
 client holds none of them; gunicorn's hold a thread per connection being read, so it needs
