@@ -14,9 +14,12 @@ from werkzeug.wrappers import Request as WsgiRequest
 from werkzeug.wrappers import Response as WsgiResponse
 
 from bench.cli import main
+from bench.compare import ENGINE_CONFIGS, TRIVIAL_WSGI, engines
 from bench.loadgen import Request, percentile_ms, run_load
+from bench.plan import QUICK
 from bench.servers import PRISM, ROOT
 from bench.targets import judge
+from spec.loader import load_contract
 from tests.servers import serve_in_thread
 
 STATUSES = {"PASS", "MISS", "n/a"}
@@ -124,3 +127,24 @@ def test_quick_mode_compares_with_prism(tmp_path: Path) -> None:
         assert row["rps_ratio"] > 0
     statuses = {t["target"]: t["status"] for t in results["targets"]}
     assert statuses["mock/Prism req/s, worst workload"] in {"PASS", "MISS"}
+
+
+@pytest.mark.slow
+def test_engines_section_measures_every_configuration_and_ceiling() -> None:
+    """Quick mode skips it (eight servers); run it here with the quick plan's short loads."""
+    rows = engines(QUICK, load_contract())
+    assert [r["mock"] for r in rows] == [*ENGINE_CONFIGS, *TRIVIAL_WSGI]
+    for row in rows:
+        assert row["requests"] > 0 and row["errors"] == 0, row
+
+
+@pytest.mark.slow
+def test_store_layout_script_compares_the_three_layouts() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "store_layout.py"), "3000"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    rows = {line[:18].strip(): line[18:].split() for line in done.stdout.splitlines()[2:]}
+    assert set(rows) == {"dicts + lists", "bytes per record", "buffer + arrays"}
+    held = {name: float(values[0]) for name, values in rows.items()}
+    assert held["buffer + arrays"] < held["dicts + lists"]  # the reason for the layout
