@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, NoReturn
 import pytest
 
 from contract_tests.health import Budget
-from contract_tests.options import ENV_TOKEN, RunOptions, UsageProblem, build_options
+from contract_tests.options import (
+    ENV_TOKEN,
+    RunOptions,
+    UsageProblem,
+    build_options,
+    rate_limit_per_worker,
+)
 from contract_tests.preflight import preflight_problem
 from contract_tests.profiles import PROFILES
 
@@ -73,13 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = _options(args)
         if args.workers < 1:
             raise UsageProblem(f"--workers must be at least 1, not {args.workers}")
+        worker_rate = (
+            rate_limit_per_worker(options.rate_limit, args.workers) if options.rate_limit else None
+        )
     except UsageProblem as exc:
         return _fail(str(exc))
     problem = preflight_problem(options, _budget(options))
     if problem is not None:
         return _fail(problem)
     outcome = _Outcome()
-    code = _run_pytest(args, options, started_at, outcome)
+    code = _run_pytest(args, options, started_at, outcome, worker_rate)
     reason = outcome.state.no_verdict_reason() if outcome.state is not None else None
     if reason is not None:
         return _fail(f"{reason}; no verdict")
@@ -135,9 +144,16 @@ def _options(args: argparse.Namespace) -> RunOptions:
 
 
 def _run_pytest(
-    args: argparse.Namespace, options: RunOptions, started_at: float, outcome: _Outcome
+    args: argparse.Namespace,
+    options: RunOptions,
+    started_at: float,
+    outcome: _Outcome,
+    worker_rate: str | None,
 ) -> int:
-    """pytest.main on the installed package; the token travels in the environment, not argv."""
+    """pytest.main on the installed package; the token travels in the environment, not argv.
+
+    ``worker_rate`` is ``--rate-limit`` as each process applies it (split over ``--workers``).
+    """
     argv = [
         str(PACKAGE_DIR),
         f"--rootdir={PACKAGE_DIR}",
@@ -153,7 +169,7 @@ def _run_pytest(
     optional = {
         "--max-examples": args.max_examples,
         "--max-time": args.max_time,
-        "--rate-limit": args.rate_limit,
+        "--rate-limit": worker_rate,
         "--max-response-ms": args.max_response_ms,
         "--report-dir": options.report_dir,
         "--junitxml": args.junit_xml,

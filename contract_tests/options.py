@@ -118,3 +118,21 @@ def _seed(seed: int | None, profile: Profile) -> int:
     if profile.fixed_seed is not None:
         return profile.fixed_seed
     return random.SystemRandom().randrange(2**32)
+
+
+def rate_limit_per_worker(rate_limit: str, workers: int) -> str:
+    """``--rate-limit`` split over pytest-xdist workers, each of which paces itself.
+
+    Rounded down, so the workers together never exceed the limit; a limit lower than the
+    number of workers cannot be split and is a usage problem, not a silent overrun.
+    """
+    match = RATE_LIMIT_PATTERN.match(rate_limit)
+    if match is None:
+        raise UsageProblem(f"--rate-limit must look like 10/s, 600/m or 1000/h, not {rate_limit!r}")
+    count, unit = int(match.group(1)), match.group(2)
+    if count < workers:
+        raise UsageProblem(
+            f"--rate-limit {rate_limit} cannot be shared by {workers} workers (each paces "
+            f"itself): give at least {workers}/{unit} or use fewer --workers"
+        )
+    return f"{count // workers}/{unit}"

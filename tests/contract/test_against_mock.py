@@ -65,6 +65,7 @@ def test_rejected_token_is_exit_2_in_one_line(recording_mock: tuple[str, Recorde
         (["--rate-limit", "fast"], "--rate-limit must look like"),
         (["--max-examples", "0"], "--max-examples must be positive"),
         (["--workers", "0"], "--workers must be at least 1"),
+        (["--rate-limit", "1/s", "--workers", "2"], "cannot be shared by 2 workers"),
         (["--seed", "x"], "invalid int value"),
     ],
 )

@@ -7,7 +7,7 @@ import requests
 
 from contract_tests import invariants, rules
 from contract_tests.client import ContractViolation, GradesClient
-from contract_tests.options import UsageProblem, build_options
+from contract_tests.options import UsageProblem, build_options, rate_limit_per_worker
 from contract_tests.preflight import _judge
 from contract_tests.schema import DISABLED_CHECKS, config_dict
 from spec.loader import load_contract
@@ -151,3 +151,17 @@ def test_schemathesis_config_only_disables_checks_with_a_reason() -> None:
     disabled = {name for name, c in config["checks"].items() if not c.get("enabled", True)}
     assert disabled == set(DISABLED_CHECKS) and all(DISABLED_CHECKS.values())
     assert config["phases"]["coverage"]["unexpected-methods"] == []
+
+
+@pytest.mark.parametrize(
+    ("rate", "workers", "each"),
+    [("10/s", 1, "10/s"), ("10/s", 2, "5/s"), ("11/m", 2, "5/m"), ("3/h", 3, "1/h")],
+)
+def test_rate_limit_is_split_over_workers_rounding_down(rate: str, workers: int, each: str) -> None:
+    """Each pytest-xdist worker paces itself: together they must stay under the limit."""
+    assert rate_limit_per_worker(rate, workers) == each
+
+
+def test_a_rate_limit_below_the_worker_count_is_refused() -> None:
+    with pytest.raises(UsageProblem, match="cannot be shared by 4 workers"):
+        rate_limit_per_worker("3/s", 4)
