@@ -79,16 +79,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = _options(args)
         if args.workers < 1:
             raise UsageProblem(f"--workers must be at least 1, not {args.workers}")
-        worker_rate = (
-            rate_limit_per_worker(options.rate_limit, args.workers) if options.rate_limit else None
-        )
+        if options.rate_limit is not None:  # each worker gets its share: refuse what can't
+            rate_limit_per_worker(options.rate_limit, args.workers)  # be split, up front
     except UsageProblem as exc:
         return _fail(str(exc))
     problem = preflight_problem(options, _budget(options))
     if problem is not None:
         return _fail(problem)
     outcome = _Outcome()
-    code = _run_pytest(args, options, started_at, outcome, worker_rate)
+    code = _run_pytest(args, options, started_at, outcome)
     reason = outcome.state.no_verdict_reason() if outcome.state is not None else None
     if reason is not None:
         return _fail(f"{reason}; no verdict")
@@ -144,16 +143,9 @@ def _options(args: argparse.Namespace) -> RunOptions:
 
 
 def _run_pytest(
-    args: argparse.Namespace,
-    options: RunOptions,
-    started_at: float,
-    outcome: _Outcome,
-    worker_rate: str | None,
+    args: argparse.Namespace, options: RunOptions, started_at: float, outcome: _Outcome
 ) -> int:
-    """pytest.main on the installed package; the token travels in the environment, not argv.
-
-    ``worker_rate`` is ``--rate-limit`` as each process applies it (split over ``--workers``).
-    """
+    """pytest.main on the installed package; the token travels in the environment, not argv."""
     argv = [
         str(PACKAGE_DIR),
         f"--rootdir={PACKAGE_DIR}",
@@ -169,7 +161,7 @@ def _run_pytest(
     optional = {
         "--max-examples": args.max_examples,
         "--max-time": args.max_time,
-        "--rate-limit": worker_rate,
+        "--rate-limit": args.rate_limit,
         "--max-response-ms": args.max_response_ms,
         "--report-dir": options.report_dir,
         "--junitxml": args.junit_xml,

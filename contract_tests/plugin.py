@@ -23,7 +23,7 @@ from schemathesis.schemas import BaseSchema
 from contract_tests.client import GradesClient, json_body
 from contract_tests.health import Budget, NoVerdict, OutOfTime, as_record, summary
 from contract_tests.invariants import AdvisoryInvariantWarning
-from contract_tests.options import RunOptions, UsageProblem, build_options
+from contract_tests.options import RunOptions, UsageProblem, build_options, rate_limit_per_worker
 from contract_tests.preflight import preflight_problem
 from contract_tests.schema import DISABLED_CHECKS, build_schema, pacer
 from contract_tests.traffic import TrafficLog
@@ -148,6 +148,10 @@ def _restore_node_nodeid() -> None:
 def _options_from(config: pytest.Config) -> RunOptions:
     get = config.getoption
     try:
+        rate_limit = get("rate_limit")
+        workers = getattr(config, "workerinput", {}).get("workercount", 1)
+        if rate_limit is not None and workers > 1:  # each pytest-xdist worker paces itself
+            rate_limit = rate_limit_per_worker(rate_limit, workers)
         return build_options(
             base_url=get("base_url"),
             token=get("token"),
@@ -155,7 +159,7 @@ def _options_from(config: pytest.Config) -> RunOptions:
             seed=get("seed"),
             max_examples=get("max_examples"),
             max_time_s=get("max_time"),
-            rate_limit=get("rate_limit"),
+            rate_limit=rate_limit,
             max_response_ms=get("max_response_ms"),
             report_dir=get("report_dir"),
             request_timeout_s=get("request_timeout"),

@@ -100,6 +100,14 @@ SCENARIOS = (
         ("--rate-limit", f"{RATE_LIMIT}/s"),
     ),
     Scenario(
+        "two-workers-under-rate-limit",
+        lambda: FaultServer(faults.garbage, healthy=10**6),  # never faulty: only pacing counts
+        0,
+        "",
+        MID_RUN_BUDGET_S,
+        ("--rate-limit", f"{RATE_LIMIT}/s", "--workers", "2"),
+    ),
+    Scenario(
         "429-persists",
         mid_run(faults.rate_limited()),
         2,
@@ -197,6 +205,16 @@ def test_rate_limit_holds_for_generated_and_own_requests(runs: dict[str, Run]) -
     assert len(seen) > 2 * RATE_LIMIT, "too few requests to say anything about the rate"
     assert busiest <= RATE_LIMIT + 2
     assert {"GET", "OPTIONS"} <= {s.line.split(" ")[0] for s in seen}
+
+
+@pytest.mark.slow
+def test_rate_limit_is_shared_by_the_workers(runs: dict[str, Run]) -> None:
+    """With ``--workers 2`` each process paces itself at half the limit: the sum holds."""
+    seen = runs["two-workers-under-rate-limit"].server.seen
+    times = [s.at for s in seen]
+    busiest = max(sum(1 for t in times if start <= t < start + 0.95) for start in times)
+    assert len(seen) > 2 * RATE_LIMIT, "too few requests to say anything about the rate"
+    assert busiest <= RATE_LIMIT + 2  # the same slack as above: preflights are not paced
 
 
 @pytest.mark.parametrize(
