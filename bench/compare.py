@@ -4,7 +4,8 @@ generator's own ceiling against a server that does nothing."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from bench.loadgen import LoadResult, Request
@@ -166,27 +167,32 @@ def engines(plan: Plan, contract: Contract) -> list[dict[str, Any]]:
     WSGI app that does nothing (``bench/trivial_wsgi.py``)."""
     name, query = next((n, q) for n, q in contract.example_queries().items() if "course_id" in q)
     request = Request(target(query), (bearer(TOKEN),))
+    mocks = {
+        label: partial(start_mock, plan, contract, args) for label, args in ENGINE_CONFIGS.items()
+    }
+    trivial = {
+        label: partial(_start_trivial, plan, label, argv) for label, argv in TRIVIAL_WSGI.items()
+    }
+    return _side_by_side(plan, mocks, request, f"example {name}") + _side_by_side(
+        plan, trivial, Request("/"), "trivial WSGI app"
+    )
+
+
+def _start_trivial(plan: Plan, label: str, argv: Callable[[int], list[str]]) -> Server:
+    port = free_port()
+    return start(label, argv(port), port, Request("/"), plan.startup_timeout_s)
+
+
+def _side_by_side(
+    plan: Plan, starters: Mapping[str, Callable[[], Server]], request: Request, workload: str
+) -> list[dict[str, Any]]:
+    """Start every server, alternate ``request`` over them, stop them; one row per label."""
     servers: list[Server] = []
     try:
-        servers += [start_mock(plan, contract, args) for args in ENGINE_CONFIGS.values()]
-        totals, _ = alternate(plan, [(s.port, [request]) for s in servers], f"example {name}")
+        servers += [begin() for begin in starters.values()]
+        totals, _ = alternate(plan, [(s.port, [request]) for s in servers], workload)
     finally:
         for server in servers:
             server.stop()
-    rows = [{"mock": label, "workload": f"example {name}", **summary(t)}
-            for label, t in zip(ENGINE_CONFIGS, totals, strict=True)]  # fmt: skip
-    return rows + _ceilings(plan)
-
-
-def _ceilings(plan: Plan) -> list[dict[str, Any]]:
-    servers: list[Server] = []
-    try:
-        for label, argv in TRIVIAL_WSGI.items():
-            port = free_port()
-            servers.append(start(label, argv(port), port, Request("/"), plan.startup_timeout_s))
-        totals, _ = alternate(plan, [(s.port, [Request("/")]) for s in servers], "trivial WSGI")
-    finally:
-        for server in servers:
-            server.stop()
-    return [{"mock": label, "workload": "trivial WSGI app", **summary(t)}
-            for label, t in zip(TRIVIAL_WSGI, totals, strict=True)]  # fmt: skip
+    return [{"mock": label, "workload": workload, **summary(t)}
+            for label, t in zip(starters, totals, strict=True)]  # fmt: skip
