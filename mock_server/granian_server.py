@@ -21,7 +21,7 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
-from mock_server.errors import error_body
+from mock_server.errors import error_body, render
 from mock_server.limits import (
     MAX_GRACE_S,
     MAX_HEADER_FIELD,
@@ -50,23 +50,18 @@ class RequestLimits:
         if problem is None:
             return self._app(environ, start_response)
         status, detail = problem
-        body = error_body(detail)
-        start_response(status, [
-            ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-            ("Access-Control-Allow-Origin", self._cors_origin), ("Connection", "close"),
-        ])  # fmt: skip
-        return [body]
+        headers = {"Access-Control-Allow-Origin": self._cors_origin, "Connection": "close"}
+        return render(status, error_body(detail), headers)(environ, start_response)
 
 
-def _over_limit(environ: WSGIEnvironment) -> tuple[str, str] | None:
-    target = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
-    query = environ.get("QUERY_STRING", "")
+def _over_limit(environ: WSGIEnvironment) -> tuple[int, str] | None:
+    target, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
     line = len(environ.get("REQUEST_METHOD", "")) + len(target) + len(query) + 10
     if line > MAX_REQUEST_LINE:
-        return "414 URI Too Long", f"Request line over {MAX_REQUEST_LINE} bytes."
+        return 414, f"Request line over {MAX_REQUEST_LINE} bytes."
     for key, value in environ.items():
         if key.startswith("HTTP_") and len(key) - 3 + len(value) > MAX_HEADER_FIELD:
-            return "431 Request Header Fields Too Large", "Request headers too large."
+            return 431, "Request headers too large."
     return None
 
 
