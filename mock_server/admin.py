@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
 from mock_server.auth import Authenticator
+from mock_server.cors import Cors
 from mock_server.dataset import DataSet
 from mock_server.errors import ApiError, render
 from mock_server.fixtures import RecordChecker
@@ -31,6 +32,7 @@ from mock_server.store import RecordStore
 from spec.loader import Contract, load_contract
 
 PREFIX = "/__mock"
+ADMIN_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS")
 ADMIN_SPEC = Path(__file__).with_name("admin-openapi.yaml")
 
 
@@ -44,6 +46,7 @@ class AdminApi:
     journal: Journal
     sticky: StickyScenarios
     reload: Callable[[], RecordStore]
+    cors: Cors
 
     def authorize(self) -> None:
         """Pass with the admin token (the API's Bearer parsing), else the admin's own 401."""
@@ -67,6 +70,10 @@ class AdminApi:
             time=arrived.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             ms=round(elapsed * 1000, 3),
         ))  # fmt: skip
+
+    def preflight(self) -> WsgiResponse:
+        """A CORS preflight: a page may call the admin API with its token (and JSON)."""
+        return self.cors.preflight(ADMIN_METHODS)
 
     def count(self) -> Response:
         return _json(200, {"count": len(self.data.current())})
@@ -203,9 +210,12 @@ def admin_blueprint(admin: AdminApi) -> Blueprint:
         blueprint.add_url_rule(path, f"{name}", getattr(admin, name), methods=[method])
 
     @blueprint.before_request
-    def authorize() -> None:
+    def authorize() -> WsgiResponse | None:
+        if request.method == "OPTIONS":  # a browser's preflight carries no credentials
+            return admin.preflight()
         if request.endpoint != "admin.openapi":
             admin.authorize()
+        return None
 
     return blueprint
 

@@ -78,6 +78,7 @@ def _hooks(
             journal=Journal(settings.journal_size),
             sticky=api.sticky,
             reload=lambda: load_store(settings, api.contract),
+            cors=api.cors,
         )
         register_admin(app, admin)
         after.append(admin.record)

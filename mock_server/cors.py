@@ -17,6 +17,7 @@ answers, so they cannot disagree. The contract, for a page on another origin:
 from __future__ import annotations
 
 from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Response
 
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "Prefer")
 """Every request header the mock reads: the token, admin JSON bodies, scenario control."""
@@ -58,8 +59,15 @@ class Cors:
             else:
                 headers[name] = value
 
-    def preflight(self, headers: Headers) -> None:
-        """Add what a preflight answer carries on top of :meth:`apply`."""
-        headers["Access-Control-Allow-Methods"] = self._methods
+    def preflight(self, methods: tuple[str, ...] | None = None) -> Response:
+        """A preflight's answer (204, no body); :meth:`apply` adds the origin headers as to
+        every answer. ``methods``: the path's, when not the grades path's."""
+        response = Response(status=204)
+        del response.headers["Content-Type"]  # no body, so no type
+        headers = response.headers
+        headers["Access-Control-Allow-Methods"] = (
+            self._methods if methods is None else ", ".join(methods)
+        )
         headers["Access-Control-Allow-Headers"] = ", ".join(ALLOWED_HEADERS)
         headers["Access-Control-Max-Age"] = str(MAX_AGE_S)
+        return response

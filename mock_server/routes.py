@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import orjson
 from flask import Blueprint, Response
 from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response as WsgiResponse
 
 from mock_server.auth import Authenticator
 from mock_server.cors import Cors
@@ -113,12 +114,9 @@ class GradesApi:
         store = RecordGenerator(self.contract, seed).store(DYNAMIC_RECORDS, course_id, username)
         return store.render(list(range(len(store))))
 
-    def preflight(self) -> Response:
+    def preflight(self) -> WsgiResponse:
         """OPTIONS: the CORS preflight; it carries no credentials, so it needs none."""
-        response = Response(status=204)
-        del response.headers["Content-Type"]  # no body, so no type
-        self.cors.preflight(response.headers)
-        return response
+        return self.cors.preflight()
 
 
 @dataclass
