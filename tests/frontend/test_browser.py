@@ -253,3 +253,19 @@ def test_runner_drives_the_admin_api_while_the_page_observes(page: Any, page_url
             503,
             200,
         ]
+
+
+def test_the_documented_fetch_with_prefer_works_as_written(
+    page: Any, page_url: str, mock_url: str
+) -> None:
+    """docs/mock-server.md's browser example, run as written from another origin."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "mock-server.md").read_text()
+    blocks = [b for b in doc.split("```js\n")[1:] if "Prefer:" in b.split("```")[0]]
+    assert len(blocks) == 1, "docs/mock-server.md: one js example with Prefer"
+    code = blocks[0].split("```")[0].replace("http://127.0.0.1:8080", mock_url)
+    open_probe(page, page_url)
+    logged: list[str] = []
+    page.on("console", lambda m: logged.append(m.text) if m.type == "log" else None)
+    page.evaluate(f"async () => {{\n{code}\n}}")
+    assert logged[:2] == ["503 30", "delay=200, code=503"]
+    assert logged[2] == "Service temporarily unavailable, try again later."
