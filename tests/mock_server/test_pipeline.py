@@ -152,3 +152,16 @@ def test_hooks_see_both_branches(caplog: pytest.LogCaptureFixture) -> None:
     assert "secret-x" not in caplog.text and "johndoe" not in caplog.text
     _, _, body = _call(app, "/__mock/journal", Authorization="Bearer adm")
     assert body.count(b'"path"') == 2 and GRADES_PATH.encode() in body
+
+
+def test_a_failing_hook_is_a_500_answer_with_cors_not_a_crash() -> None:
+    app = create_app()
+    api = app.extensions["grades_mock"]
+
+    def broken(request: Any) -> None:
+        raise OSError("the watcher could not start")
+
+    pipeline = Pipeline(app, api, api.cors, before=[broken])
+    status, headers, body = _call(pipeline)
+    assert status.startswith("500") and b"A server error occurred." in body
+    assert headers["Access-Control-Allow-Origin"] == ["*"]
