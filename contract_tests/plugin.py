@@ -93,6 +93,8 @@ class RunState:
     verdict: Verdict = field(default_factory=Verdict)
     examples: list[int] = field(default_factory=lambda: [0, 0, 0])
     """Schema-driven examples generated, sent and cut by ``--max-time``, not yet reported."""
+    cut_in_test: bool = False
+    """Examples of the running test were cut: it must not be reported passed."""
     totals: list[int] = field(default_factory=lambda: [0, 0, 0])
     not_run: int = 0
     """Tests skipped because ``--max-time`` was spent before they started."""
@@ -186,7 +188,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
     _quiet_unless_verbose(config)
-    _keep_hypothesis_files_out_of_the_callers_directory(options)
+    _keep_hypothesis_files_out_of_the_callers_directory()
     _load_hypothesis_profile(options)
     _restore_node_nodeid()
     if options.report_dir is not None:
@@ -206,14 +208,14 @@ def _quiet_unless_verbose(config: pytest.Config) -> None:
     config.option.reportchars = "N"
 
 
-def _keep_hypothesis_files_out_of_the_callers_directory(options: RunOptions) -> None:
-    """Hypothesis' files (its constants cache) go to the report dir or the user's cache.
+def _keep_hypothesis_files_out_of_the_callers_directory() -> None:
+    """Hypothesis' files (its constants cache) go to ``$XDG_CACHE_HOME/grades-contract``.
 
-    Its default is ``.hypothesis/`` in the working directory, which is the caller's, not ours.
+    Its default is ``.hypothesis/`` in the working directory: the caller's, not ours. The
+    example database itself is off (see :func:`_load_hypothesis_profile`).
     """
     base = os.environ.get(ENV_CACHE) or str(Path.home() / ".cache")
-    home = options.report_dir or Path(base) / PREFIX
-    hypothesis.configuration.set_hypothesis_home_dir(str(home / "hypothesis"))
+    hypothesis.configuration.set_hypothesis_home_dir(str(Path(base) / PREFIX / "hypothesis"))
 
 
 def _budget(options: RunOptions, started_at: float | None) -> Budget:
@@ -294,6 +296,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash.get(STATE_KEY, None)
     if state is None:
         return
+    state.cut_in_test = False
     reason = state.no_verdict_reason()
     if reason is not None:
         pytest.skip(f"not run: {reason}")  # under pytest-xdist: this worker's items after it
@@ -319,6 +322,9 @@ class RunTracker:
         if any(self.state.examples):
             report.user_properties.append((EXAMPLES_PROPERTY, self.state.examples))
             self.state.examples = [0, 0, 0]
+        if call.when == "call" and report.passed and self.state.cut_in_test:
+            reason = f"--max-time of {self.options.max_time_s:g} s reached: examples cut"
+            report.outcome, report.longrepr = "skipped", (str(item.path), 0, reason)
         if call.excinfo is None or not report.failed:
             return report
         if isinstance(call.excinfo.value, NoVerdict):
@@ -342,7 +348,7 @@ class RunTracker:
             if key == EXAMPLES_PROPERTY:
                 counts = [int(part) for part in value]  # type: ignore[attr-defined]
                 self.state.totals = [a + b for a, b in zip(self.state.totals, counts, strict=True)]
-        if report.skipped and "--max-time" in str(report.longrepr):
+        if report.skipped and report.when == "setup" and "--max-time" in str(report.longrepr):
             self.state.not_run += 1
         if not report.failed:
             return

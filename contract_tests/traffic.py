@@ -45,7 +45,6 @@ class TrafficLog:
         self,
         source: str,
         request: requests.PreparedRequest,
-        status: int,
         response: requests.Response,
         elapsed_ms: float,
     ) -> None:
@@ -59,7 +58,7 @@ class TrafficLog:
             "method": request.method,
             "url": url,
             "request_headers": headers,
-            "status": status,
+            "status": response.status_code,
             "body": mask_token(body[:BODY_LIMIT], self._token),
             "elapsed_ms": round(elapsed_ms, 1),
             "curl": curl(str(request.method), url, headers, self._token),

@@ -73,7 +73,7 @@ class PoliteAdapter(HTTPAdapter):
         elapsed_ms = (time.perf_counter() - started[0]) * 1000
         setattr(response, LAST_ATTEMPT_MS, elapsed_ms)
         if self.traffic is not None:
-            self.traffic.record(self.source, request, response.status_code, response, elapsed_ms)
+            self.traffic.record(self.source, request, response, elapsed_ms)
         return response
 
 

@@ -20,7 +20,7 @@ VIOLATIONS_PROPERTY = "grades-contract-violations"
 """A report's ``user_properties`` key for the violations it carries."""
 CURL_NOTE = "grades-contract replay: "
 """The prefix of the note :func:`attach_curl` adds (notes survive Schemathesis' re-raising)."""
-RULE = re.compile(r"^\[([^\]\s]+)\]\s*(.*)$")
+RULE = re.compile(r"^\[([^\]\s]+)\]\s*(.*)", re.DOTALL)
 SEVERITY: tuple[str, ...] = (
     "auth/",
     "server-error",
@@ -132,10 +132,22 @@ class Verdict:
                 yield f"      {entry.first.curl}"
 
     def last_line(self, seed: int) -> str:
+        """The most severe rule of each of the first families (``auth/``...), then a count.
+
+        Two root causes often break several rules of one family each (every auth scenario,
+        both filters): one name per family tells them apart in one line.
+        """
         names = [entry.first.rule for entry in self.ranked()]
-        shown = ", ".join(names[:SHOWN_RULES])
-        more = f" (+{len(names) - SHOWN_RULES} more)" if len(names) > SHOWN_RULES else ""
-        return f"contract violated: {shown}{more}; replay with --seed {seed}"
+        shown: list[str] = []
+        for name in names:
+            if len(shown) < SHOWN_RULES and _family(name) not in map(_family, shown):
+                shown.append(name)
+        more = f" (+{len(names) - len(shown)} more)" if len(names) > len(shown) else ""
+        return f"contract violated: {', '.join(shown)}{more}; replay with --seed {seed}"
+
+
+def _family(rule: str) -> str:
+    return rule.split("/")[0]
 
 
 def _rank(rule: str) -> int:
