@@ -200,9 +200,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _quiet_unless_verbose(config: pytest.Config) -> None:
-    """The verdict by rule is the report: no tracebacks nor per-test lines unless ``-v``."""
+    """The verdict by rule is the report: no tracebacks nor per-test lines unless ``-v``.
+
+    pytest's quiet mode (one line of dots, no environment header): the run's own header line
+    is written by :func:`pytest_sessionstart` instead.
+    """
     if config.getoption("verbose") > 0:
         return
+    if config.getoption("verbose") == 0:
+        config.option.verbose = -1
     if config.option.tbstyle == "auto":
         config.option.tbstyle = "no"
     config.option.reportchars = "N"
@@ -274,13 +280,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     state = config.stash.get(STATE_KEY, None)
     if state is None:
         return []
-    options = state.options
+    return [_header_line(state.options)]
+
+
+def _header_line(options: RunOptions) -> str:
     off = ", ".join(DISABLED_CHECKS)
-    return [
+    return (
         f"{PREFIX}: {options.base_url} | profile {options.profile.name} | "
         f"seed {options.seed} (replay with --seed {options.seed}) | "
-        f"max examples {options.max_examples} | checks off: {off} (GET/OPTIONS only)",
-    ]
+        f"max examples {options.max_examples} | checks off: {off} (GET/OPTIONS only)"
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -288,6 +297,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if state is None:
         return
     state.session = session
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and session.config.getoption("verbose") < 0:
+        terminal.write_line(_header_line(state.options))  # pytest's header is off in -q
     if state.options.max_time_s is not None:
         state.deadline = time.monotonic() + state.options.max_time_s
 
