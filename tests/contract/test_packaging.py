@@ -102,6 +102,14 @@ def test_the_installed_wheel_runs_from_an_empty_directory(mock_url: str, tmp_pat
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    assert f"rootdir: {env_dir}" in done.stdout, "ran the repo's package, not the wheel's"
+    where = subprocess.run(
+        ["python", "-c", "import contract_tests; print(contract_tests.__file__)"],
+        cwd=empty,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(env_dir)), "the repo's package, not the wheel's"
     assert list(empty.iterdir()) == [], "grades-contract wrote into the caller's directory"
     assert TOKEN not in done.stdout + done.stderr
