@@ -20,7 +20,7 @@ from typing import NoReturn
 
 import pytest
 
-from contract_tests.options import ENV_TOKEN, FLAGS
+from contract_tests.options import ENV_TOKEN, FLAGS, Flag
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXIT_NO_VERDICT = 2
@@ -51,8 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.run_started_at is None:
         args.run_started_at = time.time()  # the --max-duration budget counts from here
-    token = args.token
-    args.token = None  # travels in the environment: never on pytest's (or ps') command line
+    token = args.token  # travels in the environment: never on pytest's (or ps') command line
     previous = os.environ.get(ENV_TOKEN)
     if token is not None:
         os.environ[ENV_TOKEN] = token
@@ -74,13 +73,17 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     ]
     if args.verbose:
         argv.append("-" + "v" * args.verbose)
-    for flag in FLAGS:
+    for flag in _forwarded():
         value = getattr(args, flag.dest)
         if flag.switch:
             argv += [flag.pytest_name or flag.name] if value else []
         elif value is not None and not (flag.pytest_name == "-n" and value == 1):
             argv += [flag.pytest_name or flag.name, str(value)]
     return argv
+
+
+def _forwarded() -> list[Flag]:
+    return [flag for flag in FLAGS if not flag.secret]
 
 
 if __name__ == "__main__":

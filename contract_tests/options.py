@@ -71,6 +71,8 @@ class Flag:
     """A flag without a value (``store_true``)."""
     hidden: bool = False
     """Plumbing between the console script and the plugin: not in ``--help``."""
+    secret: bool = False
+    """Never forwarded as an argument (``ps`` shows arguments): the environment carries it."""
 
     def add_to(self, add: Callable[..., Any]) -> None:
         """Declare the flag with argparse's ``add_argument`` or pytest's ``addoption``."""
@@ -99,6 +101,7 @@ FLAGS: tuple[Flag, ...] = (
         "shows in ps and shell history",
         "token",
         metavar="TOKEN",
+        secret=True,
     ),
     Flag("--profile", "smoke | ci (default) | fuzz", "profile", choices=tuple(PROFILES)),
     Flag("--seed", "replay a run with the seed its output printed", "seed", type=int),

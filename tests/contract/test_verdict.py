@@ -24,7 +24,7 @@ import requests
 
 from bench.servers import PRISM, free_port, prism_argv, start
 from bench.workloads import ready_request
-from contract_tests.cli import PACKAGE_DIR, build_parser
+from contract_tests.cli import PACKAGE_DIR, build_parser, pytest_argv
 from contract_tests.options import FLAGS, plugin_flags
 from contract_tests.redact import Pseudonyms
 from contract_tests.traffic import TrafficLog
@@ -214,6 +214,22 @@ def test_the_cli_and_the_plugin_offer_the_same_flags_from_one_table() -> None:
     cli = {o for a in build_parser()._actions for o in a.option_strings}
     assert {flag.name for flag in FLAGS} <= cli
     assert {f.name for f in plugin_flags()} == {f.name for f in FLAGS if f.pytest_name is None}
+
+
+def test_the_cli_forwards_every_flag_but_the_token_to_pytest() -> None:
+    argv = ["--base-url", "http://h", "--token", "s3cret", "--workers", "2", "--record-bodies"]
+    forwarded = pytest_argv(build_parser().parse_args([*argv, "--junit-xml", "j.xml", "-v"]))
+    assert "s3cret" not in forwarded and "--token" not in forwarded
+    assert forwarded[3:] == [
+        "-v",
+        "--base-url",
+        "http://h",
+        "-n",
+        "2",
+        "--junitxml",
+        "j.xml",
+        "--record-bodies",
+    ]
 
 
 def fake_exchange(url: str, body: Any) -> tuple[requests.PreparedRequest, requests.Response]:
