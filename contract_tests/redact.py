@@ -19,7 +19,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 MASK = "***"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PERSONAL_FIELDS = ("username", "email")
-_QUIET_HEADERS = frozenset({"accept-encoding", "connection", "user-agent", "accept"})
+_QUIET_HEADERS = frozenset(
+    {"accept-encoding", "connection", "user-agent", "accept", "x-schemathesis-testcaseid"}
+)
+"""Left out of curl lines: transport defaults, and Schemathesis' id (in the traffic record)."""
 
 
 def mask_token(text: str, token: str) -> str:
