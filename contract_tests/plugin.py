@@ -23,6 +23,7 @@ from schemathesis.schemas import BaseSchema
 from contract_tests.client import GradesClient, json_body
 from contract_tests.health import Budget, NoVerdict, OutOfTime, as_record, summary
 from contract_tests.invariants import AdvisoryInvariantWarning
+from contract_tests.live import LiveDataNotice
 from contract_tests.options import RunOptions, UsageProblem, build_options, rate_limit_per_worker
 from contract_tests.preflight import preflight_problem
 from contract_tests.schema import DISABLED_CHECKS, build_schema, pacer
@@ -261,7 +262,7 @@ class RunTracker:
             self.state.session.shouldstop = self.state.no_verdict_reason() or True
 
     def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
-        if issubclass(warning_message.category, AdvisoryInvariantWarning):
+        if issubclass(warning_message.category, (AdvisoryInvariantWarning, LiveDataNotice)):
             text = str(warning_message.message)
             if text not in self.state.advisories:
                 self.state.advisories.append(text)
