@@ -23,10 +23,11 @@ server error for any request), and so does a ``200`` with an HTML page.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -121,6 +122,28 @@ class Budget:
         if seconds >= self.remaining():
             raise self.fail(OutOfTime(self.out_of_time_reason(), request))
         time.sleep(seconds)
+
+
+SENT: Counter[str] = Counter()
+"""Every HTTP request this process sent, by method, once :func:`count_requests` ran."""
+
+
+def count_requests() -> None:
+    """Count every request ``requests`` sends from now on, in :data:`SENT`.
+
+    At the transport, because Schemathesis' own checks (``ignored_auth``...) send probes
+    that bypass :func:`call_patiently`; the run's summary prints the total.
+    """
+    send = requests.adapters.HTTPAdapter.send
+    if getattr(send, "counts_requests", False):
+        return
+
+    def counted(self: requests.adapters.HTTPAdapter, request: Any, *args: Any, **kw: Any) -> Any:
+        SENT[str(request.method)] += 1
+        return send(self, request, *args, **kw)
+
+    counted.counts_requests = True  # type: ignore[attr-defined]
+    requests.adapters.HTTPAdapter.send = counted  # type: ignore[method-assign]
 
 
 def call_patiently(

@@ -21,7 +21,15 @@ import requests
 from schemathesis.schemas import BaseSchema
 
 from contract_tests.client import GradesClient, json_body
-from contract_tests.health import Budget, NoVerdict, OutOfTime, as_record, summary
+from contract_tests.health import (
+    SENT,
+    Budget,
+    NoVerdict,
+    OutOfTime,
+    as_record,
+    count_requests,
+    summary,
+)
 from contract_tests.invariants import AdvisoryInvariantWarning
 from contract_tests.live import LiveDataNotice
 from contract_tests.options import RunOptions, UsageProblem, build_options, rate_limit_per_worker
@@ -100,6 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     options = _options_from(config)
     config.stash[OPTIONS_KEY] = options
+    count_requests()
     state = RunState(budget=_budget(options, config.getoption("run_started_at")))
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
@@ -274,6 +283,9 @@ class RunTracker:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
+        if not getattr(terminalreporter.config.option, "numprocesses", None):  # not under xdist
+            methods = ", ".join(f"{n} {method}" for method, n in sorted(SENT.items()))
+            write(f"grades-contract: {SENT.total()} requests sent after the preflight ({methods})")
         for advisory in self.state.advisories[:20]:
             write(f"grades-contract: advisory: {advisory}")
         reason = self.state.no_verdict_reason()
