@@ -32,7 +32,7 @@ from contract_tests import rules
 from contract_tests.client import GradesClient, json_body
 from contract_tests.rules import Finding
 
-__all__ = ["Answer", "LiveData", "LiveDataNotice", "fetch_filtered", "live_data"]
+__all__ = ["Answer", "LiveData", "LiveDataNotice", "check_filtered", "fetch_filtered", "live_data"]
 
 WINDOWS = 8
 """Windows tried before giving up on a claim: at one change every 5 requests a 3-request

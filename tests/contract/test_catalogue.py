@@ -8,12 +8,16 @@ not a substring anywhere in the output.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.contract.broken_servers import CATALOGUE, BrokenServer
 from tests.contract.catch_rate import Outcome, run_catalogue
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the first test runs them all
+ROOT = Path(__file__).resolve().parents[2]
 IDS = [s.name for s in CATALOGUE]
 
 
@@ -44,3 +48,14 @@ def test_broken_server_is_red_with_the_rule_in_the_verdict(
     assert outcome.exit_code == 1, outcome.output[-3000:]
     assert server.expected_rule in outcome.rules, outcome.verdict
     assert "local-dev-toke" not in outcome.output.lower()  # nor a near-miss of it
+
+
+def test_readme_and_docs_give_the_catalogue_as_it_is() -> None:
+    """The README's numbers and the docs' generated table match the catalogue."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    numbers = re.search(r"(\d+) of (\d+) deliberately broken servers", readme)
+    assert numbers is not None and numbers.groups() == (str(len(CATALOGUE)),) * 2
+    docs = (ROOT / "docs" / "contract-suite.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z0-9-]+)`: .* \| 1 \| yes \|", docs, re.MULTILINE)
+    assert rows == IDS
+    assert f"Catch rate: **{len(CATALOGUE)}/{len(CATALOGUE)}** defects caught" in docs
