@@ -20,7 +20,11 @@ __all__ = [
     "TOKEN_CLASSES",
     "Probe",
     "TokenProbe",
+    "add_accent",
     "filter_probes",
+    "fold_accents",
+    "other_case",
+    "other_form",
     "token_probes",
 ]
 
