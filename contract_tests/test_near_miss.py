@@ -10,6 +10,7 @@ The classes, and the database or middleware behaviour each one is for, are liste
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -73,7 +74,7 @@ def judge_raw(probe: Probe, client: GradesClient) -> None:
     client.enforce(_from(probe, findings), response)
 
 
-def _from(probe: Probe, findings: Any) -> list[rules.Finding]:
+def _from(probe: Probe, findings: Iterable[rules.Finding]) -> list[rules.Finding]:
     """Say which returned value the near-miss was derived from."""
     source = f" (derived from {probe.name}={probe.source!r})" if probe.source else ""
     return [rules.Finding(f.rule, f.detail + source) for f in findings]
