@@ -64,12 +64,15 @@ class GradesClient:
 
     def get(
         self,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | str | None = None,
         *,
         authorization: str | None = "",
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """GET the grades; ``authorization`` "" means the run's token, ``None`` means none."""
+        """GET the grades; ``authorization`` "" means the run's token, ``None`` means none.
+
+        ``params`` as a string is sent as the query string exactly as written (a raw ``+``).
+        """
         headers = {"Accept": "application/json", **(headers or {})}
         value = self.bearer() if authorization == "" else authorization
         if value is not None:
@@ -86,12 +89,16 @@ class GradesClient:
         return self.send("OPTIONS", {}, headers)
 
     def send(
-        self, method: str, params: Mapping[str, str], headers: Mapping[str, str]
+        self, method: str, params: Mapping[str, str] | str, headers: Mapping[str, str]
     ) -> requests.Response:
         if method not in SAFE_METHODS:
             raise ValueError(f"the contract suite never sends {method}: only GET and OPTIONS")
         response = self._session.request(
-            method, self.url, params=dict(params), headers=dict(headers), allow_redirects=False
+            method,
+            self.url,
+            params=params if isinstance(params, str) else dict(params),
+            headers=dict(headers),
+            allow_redirects=False,
         )
         self._check_latency(response, last_attempt_ms(response))
         return response
@@ -144,8 +151,10 @@ def json_body(response: requests.Response) -> Any:
         return None
 
 
-def query_string(params: Mapping[str, Any]) -> str:
-    """``?a=b`` for messages (empty when there are no parameters)."""
+def query_string(params: Mapping[str, Any] | str) -> str:
+    """``?a=b`` for messages (empty when there are no parameters); a string is kept as is."""
+    if isinstance(params, str):
+        return "?" + params if params else ""
     return "?" + urlencode(params) if params else ""
 
 

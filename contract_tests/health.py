@@ -23,6 +23,7 @@ server error for any request), and so does a ``200`` with an HTML page.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -97,6 +98,9 @@ class Budget:
     max_duration_s: float | None = None
     incidents: list[NoVerdict] = field(default_factory=list)
     """Every no-verdict raised in this process, so none can be lost in an ``except``."""
+    sent: Counter[str] = field(default_factory=Counter)
+    """Every request sent under this budget, by method (each attempt counts; the summary
+    prints the total, so a run's cost to the instance is never a guess)."""
 
     def fail(self, exc: NoVerdict) -> NoVerdict:
         """Remember ``exc`` (the plugin ends the run with exit 2) and return it to raise."""

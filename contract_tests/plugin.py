@@ -26,8 +26,15 @@ from schemathesis.core.transport import USER_AGENT
 from schemathesis.schemas import BaseSchema
 
 from contract_tests.client import GradesClient, json_body
-from contract_tests.health import Budget, NoVerdict, OutOfTime, as_record, summary
+from contract_tests.health import (
+    Budget,
+    NoVerdict,
+    OutOfTime,
+    as_record,
+    summary,
+)
 from contract_tests.invariants import AdvisoryInvariantWarning
+from contract_tests.live import LiveDataNotice
 from contract_tests.options import (
     RunOptions,
     UsageProblem,
@@ -376,7 +383,7 @@ class RunTracker:
             self.state.session.shouldstop = self.state.no_verdict_reason() or True
 
     def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
-        if issubclass(warning_message.category, AdvisoryInvariantWarning):
+        if issubclass(warning_message.category, (AdvisoryInvariantWarning, LiveDataNotice)):
             text = str(warning_message.message)
             if text not in self.state.advisories:
                 self.state.advisories.append(text)
@@ -389,6 +396,10 @@ class RunTracker:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
+        if not getattr(terminalreporter.config.option, "numprocesses", None):  # not under xdist
+            counts = self.state.budget.sent
+            methods = ", ".join(f"{n} {method}" for method, n in sorted(counts.items()))
+            write(f"{PREFIX}: {counts.total()} requests sent, the preflight included ({methods})")
         for advisory in self.state.advisories[:5]:
             write(f"{PREFIX}: advisory: {advisory}")
         if self.options.max_time_s is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,3 +212,58 @@ def preflight_allows_get_with_authorization(
 
 def _tokens(header: str) -> set[str]:
     return {part.strip().lower() for part in header.split(",") if part.strip()}
+
+
+def record_key(record: Any) -> str:
+    """A whole record's identity for multiset comparison (every field, not just the keys)."""
+    return _key(record)
+
+
+def renamed(findings: Iterable[Finding], rule: str) -> Iterator[Finding]:
+    """``findings`` reported under ``rule`` (a near-miss class), naming the rule they broke.
+
+    An empty ``rule`` keeps them as they are.
+    """
+    for finding in findings:
+        yield Finding(rule, f"{finding.detail} [{finding.rule}]") if rule else finding
+
+
+def union_discrepant_courses(
+    unfiltered: Sequence[Any], by_course: Mapping[str, Sequence[Any]]
+) -> set[str]:
+    """The courses whose records differ between the unfiltered list and the course answers.
+
+    A union discrepancy is always local to some courses, so only those need re-fetching.
+    """
+    whole: dict[str, Counter[str]] = {}
+    for record in unfiltered:
+        if isinstance(record, Mapping) and isinstance(record.get("course_id"), str):
+            whole.setdefault(record["course_id"], Counter())[_key(record)] += 1
+    courses = set(whole) | set(by_course)
+    return {
+        course
+        for course in courses
+        if whole.get(course, Counter()) != Counter(_key(r) for r in by_course.get(course, ()))
+    }
+
+
+def near_miss_rejected(
+    rule: str, params: Mapping[str, str], status: int, body: Any
+) -> Iterator[Finding]:
+    """A filter value outside the parameter's pattern is answered 400, never read as another.
+
+    A trimming ORM, a normalising proxy or a blank-as-no-filter reading answers 200 instead.
+    """
+    if status != 400:
+        got = f" with {len(body)} record(s)" if isinstance(body, list) else ""
+        yield Finding(
+            rule,
+            f"{_query(params)} is outside the parameter's pattern: expected HTTP 400, "
+            f"got {status}{got}",
+        )
+
+
+def near_miss_token_rejected(rule: str, variant: str, status: int) -> Iterator[Finding]:
+    """A token that is not exactly a valid token is answered 401 (``variant`` says how)."""
+    if status != 401:
+        yield Finding(rule, f"the run's token {variant} must be answered HTTP 401, got {status}")

@@ -11,7 +11,9 @@ import pytest
 
 from contract_tests import rules
 from contract_tests.client import GradesClient, json_body
+from contract_tests.near_miss import TOKEN_CLASSES, token_probes
 from contract_tests.options import RunOptions
+from contract_tests.plugin import RunState
 from spec.loader import Contract
 
 SCENARIOS = ("no-token", "wrong-scheme", "empty-bearer", "unknown-token")
@@ -58,3 +60,29 @@ def test_valid_token_gets_json_records(client: GradesClient) -> None:
     if media_type != "application/json":
         findings.append(rules.Finding("happy-path", f"Content-Type is {media_type!r}"))
     client.enforce(findings, response)
+
+
+@pytest.fixture(scope="module")
+def unrecorded_client(run_options: RunOptions, run_state: RunState) -> GradesClient:
+    """The suite's client without the traffic record: a near-miss of the token (a prefix, the
+    other case) would be written there unmasked, and it gives the token away."""
+    return GradesClient(run_options, run_state.session_for(None, "token-probe"))
+
+
+@pytest.mark.parametrize("klass", TOKEN_CLASSES)
+def test_token_near_miss_is_401(
+    klass: str, unrecorded_client: GradesClient, run_options: RunOptions
+) -> None:
+    """A token that is not exactly a valid one (prefix, extension, other case, padded, or in
+    the query string) is answered 401. The failure says how the token was changed, never
+    the token itself."""
+    probes = token_probes(klass, run_options.token)
+    if not probes:
+        pytest.skip(f"the token has no {klass} near-miss (no cased character)")
+    for probe in probes:
+        response = unrecorded_client.get(dict(probe.params), authorization=probe.authorization)
+        findings = list(
+            rules.near_miss_token_rejected(probe.rule, probe.variant, response.status_code)
+        )
+        if findings:
+            raise unrecorded_client.violation(findings[0].rule, findings[0].detail)

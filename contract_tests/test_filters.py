@@ -4,6 +4,10 @@ For a filter value ``v``, the answer must be exactly the records of the unfilter
 field equals ``v`` (sound: nothing else; complete: nothing missing; as multisets). Values are
 drawn from the data itself, from near-misses of it (another case, a prefix) that
 an exact, case-sensitive filter must tell apart, and from the parameter's pattern.
+
+Soundness is judged on every answer as it comes. Completeness and the union over courses
+compare two answers, so on an instance whose data changes during the run they are judged
+by :mod:`contract_tests.live` against answers fetched close together.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from hypothesis import strategies as st
 
 from contract_tests import rules
 from contract_tests.client import GradesClient, json_body
+from contract_tests.live import LiveData, check_filtered, fetch_filtered
+from contract_tests.near_miss import other_case
 from contract_tests.plugin import GradeData
 from spec.loader import load_contract
 
@@ -26,19 +32,11 @@ PARAMETERS = load_contract().query_parameters()
 FILTERS = tuple(PARAMETERS)
 
 
-def other_case(value: str) -> str:
-    """``value`` with the case of its last cased character swapped (``JaneDoe`` -> ``JaneDoE``)."""
-    for index in range(len(value) - 1, -1, -1):
-        if value[index].swapcase() != value[index]:
-            return value[:index] + value[index].swapcase() + value[index + 1 :]
-    return value
-
-
-NEAR_MISSES: dict[str, Callable[[str], str]] = {
-    "exact": lambda v: v,
-    "other-case": other_case,  # an exact filter is case-sensitive
-    "prefix": lambda v: v[:-1],  # an exact filter matches neither a prefix nor a substring
-}
+NEAR_MISSES: tuple[Callable[[str], str], ...] = (
+    other_case,  # an exact filter is case-sensitive
+    lambda v: v[:-1],  # an exact filter matches neither a prefix nor a substring
+)
+"""Drawn by the properties too; ``test_near_miss.py`` probes every class deterministically."""
 MAX_UNION_COURSES = 500
 """Above this many courses the union property would send too many requests: it is skipped."""
 
@@ -70,48 +68,26 @@ def values_of(name: str, records: Sequence[Mapping[str, Any]]) -> st.SearchStrat
     """Known values, their near-misses, and any value matching the parameter's pattern."""
     known = known_values(records, name)
     anything = matching_pattern(name)
-    near = sorted({f(v) for v in known for f in NEAR_MISSES.values() if is_valid(name, f(v))})
+    near = sorted({f(v) for v in known for f in NEAR_MISSES if is_valid(name, f(v))})
     if not known:
         return anything
     return st.one_of(st.sampled_from(known), st.sampled_from(near), anything)
 
 
-def check_filtered(
-    client: GradesClient, params: dict[str, str], unfiltered: Sequence[Mapping[str, Any]]
-) -> list[Any]:
-    """GET with ``params``; the answer must be exactly the matching subset of ``unfiltered``."""
-    response = client.get(params)
-    body = json_body(response)
-    if response.status_code != 200 or not isinstance(body, list):
-        rule = "server-error" if response.status_code >= 500 else "filter-answer"
-        detail = (
-            f"a valid filter must answer 200 with a JSON array, got HTTP {response.status_code}"
-        )
-        raise client.violation(rule, detail, response)
-    findings = list(rules.filter_soundness(params, body))
-    findings += rules.filter_completeness(params, body, unfiltered)
-    client.enforce(findings, response)
-    return body
-
-
 @pytest.mark.parametrize("name", FILTERS)
-@pytest.mark.parametrize("kind", NEAR_MISSES)
 def test_filter_matches_exactly(
-    name: str, kind: str, client: GradesClient, all_grades: list[dict[str, Any]]
+    name: str, client: GradesClient, live_data: LiveData, all_grades: list[dict[str, Any]]
 ) -> None:
-    """``v``, and its near-misses (other case, prefix), each get exactly their records."""
+    """A value the instance returned gets exactly its records."""
     known = known_values(all_grades, name)
     if not known:
         pytest.skip(f"the instance has no record with a {name}: nothing to filter on")
-    value = NEAR_MISSES[kind](known[0])
-    if kind != "exact" and (value == known[0] or not is_valid(name, value)):
-        pytest.skip(f"{kind} of {known[0]!r} is not a distinct valid {name}")
-    check_filtered(client, {name: value}, all_grades)
+    check_filtered(client, live_data, {name: known[0]})
 
 
 @pytest.mark.parametrize("pair", ["present", "absent"])
 def test_both_filters_are_anded(
-    pair: str, client: GradesClient, all_grades: list[dict[str, Any]]
+    pair: str, client: GradesClient, live_data: LiveData, all_grades: list[dict[str, Any]]
 ) -> None:
     """With both filters a record must match both: a learner not in a course gets ``[]``."""
     present = {(r.get("username"), r.get("course_id")) for r in all_grades}
@@ -120,7 +96,7 @@ def test_both_filters_are_anded(
     if not pairs:
         pytest.skip(f"the data has no {pair} (username, course_id) pair")
     username, course_id = pairs[0]
-    check_filtered(client, {"course_id": course_id, "username": username}, all_grades)
+    check_filtered(client, live_data, {"course_id": course_id, "username": username})
 
 
 @pytest.mark.parametrize("names", [(n,) for n in FILTERS] + [FILTERS], ids="+".join)
@@ -129,27 +105,44 @@ def test_filter_property(
     names: tuple[str, ...],
     data: st.DataObject,
     client: GradesClient,
+    live_data: LiveData,
     grades_data: GradeData,
 ) -> None:
     """For drawn values, the filtered answer is exactly the matching subset of the unfiltered."""
     records = grades_data.records
     params = {name: data.draw(values_of(name, records), label=name) for name in names}
-    check_filtered(client, params, records)
+    check_filtered(client, live_data, params)
 
 
 def test_union_over_courses_is_everything(
-    client: GradesClient,
-    all_grades: list[dict[str, Any]],
-    unfiltered_response: Any,
+    client: GradesClient, live_data: LiveData, all_grades: list[dict[str, Any]]
 ) -> None:
-    """The answers for every course, together, are exactly the unfiltered list."""
+    """The answers for every course, together, are exactly the unfiltered list.
+
+    Each course's answer is checked against fresh data as it comes; a union discrepancy is
+    then re-fetched for its own courses only, between two unfiltered answers.
+    """
     courses = known_values(all_grades, "course_id")
     if len(courses) > MAX_UNION_COURSES:
         pytest.skip(f"{len(courses)} courses: over the {MAX_UNION_COURSES}-request budget")
     by_course = {
-        course: check_filtered(client, {"course_id": course}, all_grades) for course in courses
+        course: check_filtered(client, live_data, {"course_id": course}) for course in courses
     }
-    client.enforce(rules.union_of_courses(all_grades, by_course), unfiltered_response)
+
+    def ask(courses: set[str]) -> dict[str, list[Any]]:
+        return {c: fetch_filtered(client, {"course_id": c})[1] for c in sorted(courses)}
+
+    def judge(
+        answers: dict[str, list[Any]], unfiltered: list[dict[str, Any]]
+    ) -> list[rules.Finding]:
+        local = [r for r in unfiltered if r.get("course_id") in answers]
+        return list(rules.union_of_courses(local, answers))
+
+    discrepant = rules.union_discrepant_courses(live_data.latest, by_course)
+    first = {c: by_course.get(c, []) for c in discrepant}
+    _, findings = live_data.confirm(first, lambda: ask(discrepant), judge)
+    if findings:
+        raise client.violation(findings[0].rule, findings[0].detail)
 
 
 @pytest.mark.parametrize("name", FILTERS)

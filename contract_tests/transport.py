@@ -66,6 +66,7 @@ class PoliteAdapter(HTTPAdapter):
             if self.pace is not None:
                 self.pace()
             started[0] = time.perf_counter()
+            self.budget.sent[str(request.method)] += 1
             return super(PoliteAdapter, self).send(request, **{**kwargs, "timeout": timeout})
 
         line = mask_token(request_line(str(request.method), str(request.url)), self.token)

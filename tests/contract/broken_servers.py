@@ -1,17 +1,20 @@
 """The broken-server catalogue: the mock with exactly ONE contract defect each.
 
 Each entry wraps an unmodified ``create_app(Settings())`` in a few lines of WSGI middleware
-that rewrites one thing, and names the rule the contract suite must report (asserted on its
-output by ``test_catalogue.py`` and tabulated by ``catch_rate.py``). Keep entries tiny: a
-defect that needs more than a few lines is probably two defects.
+that rewrites one thing, and names the rule the contract suite must report (asserted on the
+run's final lines by ``test_catalogue.py`` and tabulated by ``catch_rate.py``). Keep entries
+tiny: a defect that needs more than a few lines is probably two defects. ``build(base)``
+puts the defect around another app instead (the live-data server of ``live_server.py``).
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote_plus
 
 from werkzeug.wrappers import Request, Response
 
@@ -20,25 +23,28 @@ from mock_server import Settings, create_app
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Record = dict[str, Any]
 Edit = Callable[[Request, Response], Response]
+Wrap = Callable[[WsgiApp], WsgiApp]
 FILTERS = ("course_id", "username")
 
 
 @dataclass(frozen=True)
 class BrokenServer:
-    """One defect: what is wrong, and the rule name the suite's output must contain."""
+    """One defect: what is wrong, and the rule name the suite's verdict must name."""
 
     name: str
     defect: str
     expected_rule: str
-    build: Callable[[], WsgiApp]
+    wrap: Wrap
+
+    def build(self, base: WsgiApp | None = None) -> WsgiApp:
+        """The defect around ``base`` (default: a fresh mock)."""
+        return self.wrap(base if base is not None else create_app(Settings()))
 
 
-def rewrite_response(edit: Edit) -> Callable[[], WsgiApp]:
+def rewrite_response(edit: Edit) -> Wrap:
     """The mock, whose every answer passes through ``edit(request, response)``."""
 
-    def build() -> WsgiApp:
-        mock = create_app(Settings())
-
+    def build(mock: WsgiApp) -> WsgiApp:
         def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             request = Request(environ)
             response = Response.from_app(mock, environ)
@@ -49,7 +55,7 @@ def rewrite_response(edit: Edit) -> Callable[[], WsgiApp]:
     return build
 
 
-def rewrite_records(change: Callable[[list[Record]], Any]) -> Callable[[], WsgiApp]:
+def rewrite_records(change: Callable[[list[Record]], Any]) -> Wrap:
     """The mock, with the JSON array of every 200 grades answer replaced by ``change(records)``."""
 
     def edit(request: Request, response: Response) -> Response:
@@ -61,12 +67,10 @@ def rewrite_records(change: Callable[[list[Record]], Any]) -> Callable[[], WsgiA
     return rewrite_response(edit)
 
 
-def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Callable[[], WsgiApp]:
+def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Wrap:
     """The mock asked unfiltered, then filtered here with a wrong ``match(record, filters)``."""
 
-    def build() -> WsgiApp:
-        mock = create_app(Settings())
-
+    def build(mock: WsgiApp) -> WsgiApp:
         def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             request = Request(environ)
             filters = {k: v for k, v in request.args.items() if k in FILTERS}
@@ -112,17 +116,74 @@ def _header(name: str, value: str | None) -> Edit:
     return edit
 
 
-def rewrite_request(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], WsgiApp]:
+def rewrite_request(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Wrap:
     """The mock, seeing every request's WSGI environ through ``change``."""
 
-    def build() -> WsgiApp:
-        mock = create_app(Settings())
+    def build(mock: WsgiApp) -> WsgiApp:
         return lambda environ, start_response: mock(change(environ), start_response)
 
     return build
 
 
-VALID = "Bearer " + Settings().tokens[0]
+TOKEN = Settings().tokens[0]
+VALID = "Bearer " + TOKEN
+
+
+def loosely(
+    name: str, same: Callable[[str, str], bool]
+) -> Callable[[Record, Mapping[str, str]], bool]:
+    """A match where filter ``name`` compares as ``same(stored, asked)``, the other exactly."""
+    return lambda r, f: all(same(r[k], v) if k == name else r[k] == v for k, v in f.items())
+
+
+def _folded(value: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", value) if not unicodedata.combining(c))
+
+
+def rewrite_query(
+    name: str,
+    change: Callable[[str], str | None],
+    raw: Callable[[str], str] = lambda raw: raw,
+) -> Wrap:
+    """The mock, seeing the query parameter ``name`` as ``change(value)`` (``None``: dropped);
+    ``raw`` rewrites that parameter's still-encoded text first."""
+
+    def rewrite(environ: dict[str, Any]) -> dict[str, Any]:
+        pairs = []
+        for part in environ.get("QUERY_STRING", "").split("&"):
+            key, eq, value = part.partition("=")
+            if unquote_plus(key) == name:
+                new = change(unquote_plus(raw(value)))
+                if new is None:
+                    continue
+                part = f"{key}={quote(new, safe='')}"
+            pairs.append(part)
+        return {**environ, "QUERY_STRING": "&".join(pairs)}
+
+    return rewrite_request(rewrite)
+
+
+def _token_when(accepted: Callable[[str], bool]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The auth layer lets a bearer token through when ``accepted(token)``."""
+
+    def rewrite(environ: dict[str, Any]) -> dict[str, Any]:
+        scheme, _, sent = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        ok = scheme.lower() == "bearer" and accepted(sent)
+        return {**environ, "HTTP_AUTHORIZATION": VALID} if ok else environ
+
+    return rewrite
+
+
+def _split_on_whitespace(environ: dict[str, Any]) -> dict[str, Any]:
+    parts = environ.get("HTTP_AUTHORIZATION", "").split()
+    return {**environ, "HTTP_AUTHORIZATION": " ".join(parts)} if len(parts) == 2 else environ
+
+
+def _token_from_query(environ: dict[str, Any]) -> dict[str, Any]:
+    sent = Request(environ).args.get("access_token")
+    if sent is None or "HTTP_AUTHORIZATION" in environ:
+        return environ
+    return {**environ, "HTTP_AUTHORIZATION": f"Bearer {sent}"}
 
 
 def _ignore_auth(environ: dict[str, Any]) -> dict[str, Any]:
@@ -172,13 +233,13 @@ CATALOGUE: tuple[BrokenServer, ...] = (
     BrokenServer(
         "wrong-type",
         "percent_grade is a JSON number, not a string",
-        "Response violates schema",
+        "schemathesis/response-violates-schema",
         rewrite_records(lambda rs: [_set(r, percent_grade=0.5) for r in rs]),
     ),
     BrokenServer(
         "rfc3339-timestamp",
         "passed_timestamp in RFC 3339 ('T', 'Z')",
-        "Response violates schema",
+        "schemathesis/response-violates-schema",
         rewrite_records(
             lambda rs: [
                 _set(r, passed_timestamp=r["passed_timestamp"].replace(" ", "T") + "Z")
@@ -191,103 +252,169 @@ CATALOGUE: tuple[BrokenServer, ...] = (
     BrokenServer(
         "missing-field",
         "last_date left out of every record",
-        "Response violates schema",
+        "schemathesis/response-violates-schema",
         rewrite_records(lambda rs: [_without(r, "last_date") for r in rs]),
     ),
     BrokenServer(
         "extra-field",
         "an undocumented grade_id field in every record",
-        "Response violates schema",
+        "schemathesis/response-violates-schema",
         rewrite_records(lambda rs: [_set(r, grade_id=i) for i, r in enumerate(rs)]),
     ),
     BrokenServer(
         "course-filter-ignored",
         "course_id is ignored (everything returned)",
-        "[filter-soundness/course_id]",
+        "filter-soundness/course_id",
         refilter(lambda r, f: "username" not in f or r["username"] == f["username"]),
     ),
     BrokenServer(
         "prefix-match",
-        "course_id matches as a prefix",
-        "[filter-soundness/course_id]",
-        refilter(lambda r, f: all(str(r[k]).startswith(v) for k, v in f.items())),
+        "course_id matches as a prefix (LIKE 'v%')",
+        "near-miss/prefix",
+        refilter(loosely("course_id", lambda have, asked: have.startswith(asked))),
     ),
     BrokenServer(
         "case-insensitive",
-        "username matches case-insensitively",
-        "[filter-soundness/username]",
-        refilter(lambda r, f: all(r[k].lower() == v.lower() for k, v in f.items())),
+        "username matches case-insensitively (a _ci collation)",
+        "near-miss/other-case",
+        refilter(loosely("username", lambda have, asked: have.lower() == asked.lower())),
+    ),
+    BrokenServer(
+        "extension-match",
+        "username matches when the asked value extends it (VARCHAR truncation)",
+        "near-miss/extension",
+        refilter(loosely("username", lambda have, asked: asked.startswith(have))),
+    ),
+    BrokenServer(
+        "accent-insensitive",
+        "username matches with accents folded (an _ai collation: zoë = zoe)",
+        "near-miss/accent-folded",
+        refilter(loosely("username", lambda have, asked: _folded(have) == _folded(asked))),
+    ),
+    BrokenServer(
+        "unicode-normalised",
+        "username NFC-normalised before validation and lookup",
+        "near-miss/unicode-form",
+        rewrite_query("username", lambda v: unicodedata.normalize("NFC", v)),
+    ),
+    BrokenServer(
+        "trailing-space-ignored",
+        "username trailing spaces ignored (MySQL PAD SPACE)",
+        "near-miss/padded",
+        rewrite_query("username", lambda v: v.rstrip(" ")),
+    ),
+    BrokenServer(
+        "blank-is-no-filter",
+        "a blank course_id is read as no filter",
+        "near-miss/blank",
+        rewrite_query("course_id", lambda v: None if v == "" else v),
+    ),
+    BrokenServer(
+        "plus-decoded-twice",
+        "course_id is percent-decoded twice (%2B -> + -> space)",
+        "near-miss/plus",
+        rewrite_query("course_id", lambda v: v, raw=lambda raw: raw.replace("%2B", "+")),
     ),
     BrokenServer(
         "filters-ored",
         "course_id and username are OR-ed",
-        "[filter-soundness/",
+        "filter-soundness/course_id",
         refilter(lambda r, f: any(r[k] == v for k, v in f.items())),
     ),
     BrokenServer(
         "auth-ignored",
         "no token at all still gets 200",
-        "[auth/no-token]",
+        "auth/no-token",
         rewrite_request(_ignore_auth),
     ),
     BrokenServer(
         "any-token",
         "any bearer token is accepted",
-        "[auth/unknown-token]",
+        "auth/unknown-token",
         rewrite_request(_accept_any_token),
+    ),
+    BrokenServer(
+        "token-prefix",
+        "a prefix of the token is accepted",
+        "near-miss/token-prefix",
+        rewrite_request(_token_when(lambda sent: bool(sent) and TOKEN.startswith(sent))),
+    ),
+    BrokenServer(
+        "token-extension",
+        "the token with anything appended is accepted",
+        "near-miss/token-extension",
+        rewrite_request(_token_when(lambda sent: sent.startswith(TOKEN))),
+    ),
+    BrokenServer(
+        "token-case-insensitive",
+        "the token is compared case-insensitively",
+        "near-miss/token-other-case",
+        rewrite_request(_token_when(lambda sent: sent.lower() == TOKEN.lower())),
+    ),
+    BrokenServer(
+        "token-whitespace-split",
+        "the header is split on any whitespace (Bearer<TAB>token passes)",
+        "near-miss/token-padded",
+        rewrite_request(_split_on_whitespace),
+    ),
+    BrokenServer(
+        "token-in-query",
+        "a token in ?access_token= is accepted",
+        "near-miss/token-in-query",
+        rewrite_request(_token_from_query),
     ),
     BrokenServer(
         "server-error",
         "HTTP 500 when both filters are given",
-        "[server-error]",
+        "server-error",
         rewrite_response(_server_error_on_both_filters),
     ),
     BrokenServer(
         "html-content-type",
         "grades served as text/html",
-        "[happy-path]",
+        "happy-path",
         rewrite_response(_as_html),
     ),
     BrokenServer(
         "envelope",
         'an object {"results": [...]} instead of the bare array',
-        "[happy-path]",
+        "happy-path",
         rewrite_records(lambda rs: {"results": rs}),
     ),
     BrokenServer(
         "401-without-www-authenticate",
         "401 answers lack WWW-Authenticate",
-        "the 401 has no WWW-Authenticate header",
+        "auth/no-token",
         rewrite_response(on_status(401, _header("WWW-Authenticate", None))),
     ),
     BrokenServer(
         "duplicates",
         "every record sent twice",
-        "[invariant/unique-learner-course]",
+        "invariant/unique-learner-course",
         rewrite_records(lambda rs: rs + rs),
     ),
     BrokenServer(
         "letter-without-timestamp",
         "a Pass letter_grade with a null passed_timestamp",
-        "[invariant/letter-grade-has-passed-timestamp]",
+        "invariant/letter-grade-has-passed-timestamp",
         rewrite_records(_unpassed_letter),
     ),
     BrokenServer(
         "cors-wildcard-headers",
         "preflight allows headers '*' (not Authorization)",
-        "[cors/preflight]",
+        "cors/preflight",
         rewrite_response(_header("Access-Control-Allow-Headers", "*")),
     ),
     BrokenServer(
         "token-echoed",
         "the 401 body echoes the token sent",
-        "[auth/token-echoed]",
+        "auth/token-echoed",
         rewrite_response(on_status(401, _echo_token)),
     ),
     BrokenServer(
         "unknown-is-404",
         "an unknown course or learner gets 404, not []",
-        "[unknown-filter-gives-empty-list]",
+        "unknown-filter-gives-empty-list",
         rewrite_response(_not_found_for_unknown),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -20,9 +21,11 @@ def test_ci_profile_is_green_deterministic_and_sends_only_get_and_options(
 ) -> None:
     url, recorder = recording_mock
     junit, reports = tmp_path / "junit.xml", tmp_path / "reports"
+    started = time.perf_counter()
     first = run_contract(
         url, "--profile", "ci", "--junit-xml", str(junit), "--report-dir", str(reports)
     )
+    seconds = time.perf_counter() - started
     first_requests = recorder.take()
     second = run_contract(url, "--profile", "ci")
     second_requests = recorder.take()
@@ -30,6 +33,9 @@ def test_ci_profile_is_green_deterministic_and_sends_only_get_and_options(
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr
     assert first_requests == second_requests, "two ci runs sent different requests"
+    assert seconds < 30, f"the ci profile took {seconds:.0f} s (budget: 30 s)"
+    sent = re.search(r"grades-contract: (\d+) requests sent", first.stdout)
+    assert sent is not None and int(sent[1]) == len(first_requests)  # the preflight included
     assert {method for method, _ in first_requests} == {"GET", "OPTIONS"}
     record = (reports / "traffic.jsonl").read_text().splitlines()
     entries = [json.loads(line) for line in record]

@@ -29,7 +29,7 @@ from contract_tests.options import FLAGS, plugin_flags
 from contract_tests.redact import Pseudonyms
 from contract_tests.traffic import TrafficLog
 from contract_tests.verdict import Verdict, Violation, attach_curl, violations_of
-from mock_server import Settings
+from mock_server import Settings, create_app
 from spec.loader import load_contract
 from tests.contract.broken_servers import _accept_any_token, refilter, rewrite_request
 from tests.contract.catch_rate import GRADES_CONTRACT, TOKEN
@@ -45,7 +45,7 @@ MAX_LINES = 60
 
 def two_root_causes() -> Callable[..., Iterable[bytes]]:
     """The mock, accepting any bearer token and ignoring both filters."""
-    everything = refilter(lambda record, filters: True)()
+    everything = refilter(lambda record, filters: True)(create_app(Settings()))
     return lambda environ, start_response: everything(_accept_any_token(environ), start_response)
 
 
@@ -143,7 +143,7 @@ def test_prism_mock_of_the_spec_gives_a_verdict_of_at_most_60_lines(tmp_path: Pa
 
 def slow_mock(delay_s: float) -> Callable[..., Iterable[bytes]]:
     """The mock, answering each request after ``delay_s``."""
-    mock = rewrite_request(lambda environ: environ)()
+    mock = rewrite_request(lambda environ: environ)(create_app(Settings()))
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         time.sleep(delay_s)
