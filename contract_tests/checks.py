@@ -2,7 +2,7 @@
 
 Registered with ``@schemathesis.check`` when this module is imported (the plugin does), so
 they run beside the built-in checks on every generated request, including the fuzz
-profile's thousands. Each delegates to one pure rule of :mod:`contract_tests.rules` or
+profile's thousands. Each delegates to one pure rule of :mod:`spec.rules` or
 :mod:`contract_tests.invariants`; a failure message starts with the rule's name.
 """
 
@@ -15,7 +15,8 @@ from typing import Any
 
 import schemathesis
 
-from contract_tests import invariants, rules
+from contract_tests import invariants
+from spec import rules
 from spec.loader import GRADES_PATH, load_contract
 
 GradesCase = schemathesis.Case[Any]

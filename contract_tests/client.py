@@ -20,9 +20,9 @@ import requests
 
 from contract_tests.health import Budget, InstanceUnhealthy, call_patiently, request_line
 from contract_tests.options import RunOptions
-from contract_tests.rules import Finding
 from contract_tests.traffic import TrafficLog
 from spec.loader import GRADES_PATH
+from spec.rules import Finding
 
 __all__ = ["ContractViolation", "GradesClient", "InstanceUnhealthy", "json_body", "query_string"]
 

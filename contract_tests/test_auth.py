@@ -9,9 +9,9 @@ import random
 
 import pytest
 
-from contract_tests import rules
 from contract_tests.client import GradesClient, json_body
 from contract_tests.options import RunOptions
+from spec import rules
 from spec.loader import Contract
 
 SCENARIOS = ("no-token", "wrong-scheme", "empty-bearer", "unknown-token")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contract_tests import rules
 from contract_tests.client import GradesClient
+from spec import rules
 from spec.loader import Contract
 
 ORIGIN = "https://grades-contract.example"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from contract_tests import invariants, rules
+from contract_tests import invariants
 from contract_tests.client import ContractViolation, GradesClient
 from contract_tests.options import UsageProblem, build_options, rate_limit_per_worker
 from contract_tests.preflight import _judge
 from contract_tests.schema import DISABLED_CHECKS, config_dict
+from spec import rules
 from spec.loader import load_contract
 
 CONTRACT = load_contract()
