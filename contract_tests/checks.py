@@ -9,7 +9,6 @@ profile's thousands. Each delegates to one pure rule of :mod:`spec.rules` or
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -45,13 +44,9 @@ def grades_invariants(
     if records is None:
         return None
     for invariant in load_contract().invariants():
-        for line in invariants.violations(invariant, records):
-            message = f"[invariant/{invariant.id}] {line}. The spec: {invariant.rule}"
-            if invariant.severity == "strict":
-                raise AssertionError(message)
-            warnings.warn(
-                invariants.AdvisoryInvariantWarning(message + " (advisory)"), stacklevel=1
-            )
+        detail = invariants.verdict(invariant, list(invariants.violations(invariant, records)))
+        if detail is not None:
+            raise AssertionError(f"[invariant/{invariant.id}] {detail}")
     return True
 
 

@@ -34,15 +34,6 @@ def options(**overrides: object):
     return build_options(**values)  # type: ignore[arg-type]
 
 
-def test_every_spec_invariant_has_exactly_one_implementation_and_vice_versa() -> None:
-    spec_ids = {invariant.id for invariant in CONTRACT.invariants()}
-    assert spec_ids == invariants.implemented_ids()
-    assert not set(invariants.RECORD_RULES) & set(invariants.LIST_RULES)
-    for invariant in CONTRACT.invariants():
-        registry = invariants.RECORD_RULES if invariant.scope == "record" else invariants.LIST_RULES
-        assert invariant.id in registry
-
-
 def test_the_spec_examples_satisfy_every_invariant() -> None:
     for invariant in CONTRACT.invariants():
         assert list(invariants.violations(invariant, RECORDS)) == [], invariant.id
