@@ -7,7 +7,7 @@ import pytest
 from contract_tests import invariants as suite_invariants
 from mock_server.invariants import InvariantTracker
 from spec import invariants
-from spec.loader import load_contract
+from spec.loader import load_contract, schema_problem
 
 CONTRACT = load_contract()
 RECORD = dict(CONTRACT.response_examples()["all"][0])
@@ -92,3 +92,11 @@ def test_engine_reports_rule_names_and_keeps_only_first_values() -> None:
     assert [b.rule for b in breaches] == ["invariant/one-display-name-per-course"]
     assert breaches[0].index == 1 and "(record 0)" in breaches[0].reason
     assert engine.check(["not", "a", "record"]) == []
+
+
+def test_schema_problem_is_the_best_match_on_one_line() -> None:
+    validator = CONTRACT.validator("GradeRecord")
+    problem = schema_problem(validator.iter_errors(dict(RECORD, percent_grade=0.5)))
+    assert problem is not None and problem.field == "percent_grade"
+    assert str(problem).startswith("percent_grade: 0.5 is not of type") and "\n" not in str(problem)
+    assert schema_problem(validator.iter_errors(RECORD)) is None
