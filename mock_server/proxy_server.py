@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--errors", action="store_true", help="answer 502 instead of a violating answer")
     p.add_argument("--token", help="Bearer token sent for requests that carry no Authorization")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream")
-    p.add_argument("--threads", type=int, default=8, help="requests served at once (default 8)")
+    p.add_argument("--threads", type=int, default=4, help="requests served at once (default 4)")
     p.add_argument("--examples", type=int, default=20, help=f"examples kept at {TALLY_PATH}")
     return p
 

@@ -58,17 +58,20 @@ class Formats:
         )
 
     def instant_of(self, raw: str) -> datetime | None:
-        """``YYYY-MM-DD HH:MM:SS[.ffffff]`` as the spec writes it and a real instant, or None."""
+        """``YYYY-MM-DD HH:MM:SS[.ffffff]`` as the spec writes it and a real instant, or None.
+
+        The spec's pattern decides the shape (fromisoformat alone accepts "T", zones and a
+        bare date); fromisoformat then only decides that the calendar has that day.
+        """
         if not self.instant.fullmatch(raw):
             return None
-        fmt = "%Y-%m-%d %H:%M:%S.%f" if "." in raw else "%Y-%m-%d %H:%M:%S"
-        return _parsed(lambda: datetime.strptime(raw, fmt))
+        return _parsed(datetime.fromisoformat, raw)
 
     def day_of(self, raw: str) -> date | None:
         """``YYYY-MM-DD`` as the spec writes it and a real calendar date, or None."""
         if not self.day.fullmatch(raw):
             return None
-        return _parsed(lambda: datetime.strptime(raw, "%Y-%m-%d").date())
+        return _parsed(date.fromisoformat, raw)
 
 
 RecordRule = Callable[[Record, Formats], Problem | None]
@@ -312,8 +315,8 @@ def _who(record: Record) -> str:
     return f"username {record.get('username')!r}, course_id {record.get('course_id')!r}"
 
 
-def _parsed(parse: Callable[[], _T]) -> _T | None:
+def _parsed(parse: Callable[[str], _T], raw: str) -> _T | None:
     try:
-        return parse()
+        return parse(raw)
     except ValueError:  # a pattern-shaped value that is no real date (30 February)
         return None

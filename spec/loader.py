@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import jsonschema
+import jsonschema_rs
 import yaml
 from openapi_spec_validator import validate as validate_openapi
 
@@ -113,6 +114,12 @@ class Contract:
         """A JSON Schema 2020-12 validator for a named schema, with formats asserted."""
         return _validator(self, schema_name)
 
+    def is_valid(self, schema_name: str) -> Callable[[Any], bool]:
+        """A fast yes/no for a named schema (jsonschema-rs, formats asserted), ~30x quicker
+        than :meth:`validator`: for judging many values, asking :meth:`validator` only to
+        describe one that fails."""
+        return _fast_validator(self, schema_name).is_valid
+
 
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
@@ -122,6 +129,11 @@ def _validator(contract: Contract, schema_name: str) -> jsonschema.protocols.Val
     schema = contract.schema(schema_name)
     cls = jsonschema.Draft202012Validator
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def _fast_validator(contract: Contract, schema_name: str) -> jsonschema_rs.Draft202012Validator:
+    return jsonschema_rs.Draft202012Validator(contract.schema(schema_name), validate_formats=True)
 
 
 def load_contract(path: Path | str | None = None) -> Contract:
