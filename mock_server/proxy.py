@@ -153,7 +153,7 @@ class ValidatingProxy:
         if self.config.errors:
             if _failing(found):
                 upstream.release_conn()
-                return _replaced(found)
+                return _replaced(found, report.request_line)
             return _Judged(upstream, chunks, exchange, report, status, headers).held()
         return _Judged(upstream, chunks, exchange, report, status, headers).streamed()
 
@@ -211,7 +211,7 @@ class _Judged:
         if _failing(self.violations):
             self._upstream.release_conn()
             self._report.summary()
-            return _replaced(self.violations)
+            return _replaced(self.violations, self._report.request_line)
         if complete:
             self._upstream.release_conn()
             return _respond(self._status, self._headers, iter(held))
@@ -267,8 +267,9 @@ def _respond(status: int, headers: Headers, body: Iterator[bytes]) -> _Wsgi:
     return app
 
 
-def _replaced(violations: list[Violation]) -> _Wsgi:
+def _replaced(violations: list[Violation], request_line: str) -> _Wsgi:
     first = next(v for v in violations if v.severity == "error")
+    log.warning("%s: answered 502 instead (--errors, [%s])", request_line, first.rule)
     detail = f"grades-mock proxy: the upstream's answer breaks [{first.rule}]: {first.detail}"
     return render(502, error_body(detail))
 

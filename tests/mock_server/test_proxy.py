@@ -8,6 +8,7 @@ import logging
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import requests
 
 from mock_server import Settings, create_app
 from mock_server.proxy import ProxyConfig, ValidatingProxy
-from spec.loader import GRADES_PATH
+from spec.loader import GRADES_PATH, load_contract
 from tests.contract.broken_servers import CATALOGUE
 from tests.servers import free_port, serve_in_thread
 
@@ -253,3 +254,36 @@ def _first_answer(url: str, process: subprocess.Popen[str]) -> requests.Response
             assert process.poll() is None, process.communicate()[1]
             time.sleep(0.1)
     raise AssertionError("the proxy did not start")
+
+
+def test_a_list_streams_through_without_being_held() -> None:
+    """The first records reach the client while the upstream is still producing the rest."""
+    release = threading.Event()
+    record = json.dumps(load_contract().response_examples()["all"][0])
+
+    def upstream(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "application/json")])
+        yield b"[" + record.encode()
+        assert release.wait(10)
+        yield b"]"
+
+    with proxied(upstream) as (base, proxy):
+        answer = requests.get(base + GRADES_PATH, headers=AUTH, timeout=10, stream=True)
+        chunks = answer.iter_content(chunk_size=None)
+        first = next(chunks)  # arrives while the upstream still waits for `release`
+        release.set()
+        rest = b"".join(chunks)
+    assert first.startswith(b"[{") and json.loads(first + rest) == [json.loads(record)]
+    assert proxy.tally.snapshot()["violations"] == 0
+
+
+def test_errors_mode_cuts_a_long_answer_that_breaks_a_rule_past_the_buffer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("mock_server.proxy.ERRORS_BUFFER", 1024)
+    monkeypatch.setattr("mock_server.proxy.CHUNK", 1024)
+    broken = next(s for s in CATALOGUE if s.name == "duplicates")  # the copies come last
+    with proxied(broken.build(), errors=True) as (base, proxy):
+        with pytest.raises(requests.exceptions.RequestException):
+            requests.get(base + GRADES_PATH, headers=AUTH, timeout=10).json()
+    assert "invariant/unique-learner-course" in proxy.tally.snapshot()["by_rule"]
