@@ -152,7 +152,7 @@ class ValidatingProxy:
         chunks = upstream.stream(CHUNK, decode_content=False)
         if self.config.errors:
             if _failing(found):
-                upstream.release_conn()
+                upstream.close()  # unread: the connection cannot be reused
                 return _replaced(found, report.request_line)
             return _Judged(upstream, chunks, exchange, report, status, headers).held()
         return _Judged(upstream, chunks, exchange, report, status, headers).streamed()
@@ -209,7 +209,7 @@ class _Judged:
         held: list[bytes] = []
         complete = self._hold(held)
         if _failing(self.violations):
-            self._upstream.release_conn()
+            self._upstream.close()  # maybe unread: the connection cannot be reused
             self._report.summary()
             return _replaced(self.violations, self._report.request_line)
         if complete:
@@ -230,6 +230,7 @@ class _Judged:
         return True
 
     def _through(self, chunks: Iterator[bytes], held: list[bytes] | None = None) -> Iterator[bytes]:
+        read_to_end = False
         try:
             yield from held or ()
             for chunk in chunks:
@@ -239,12 +240,16 @@ class _Judged:
                     raise _Cut(found[0].rule)  # --errors, past the buffer: cut the answer
                 yield chunk
             self._finish()
+            read_to_end = True
         except (HTTPError, OSError) as exc:
             log.warning("%s: the upstream broke off the answer: %s", self._report.request_line,
                         exc)  # fmt: skip
             raise
-        finally:
-            self._upstream.release_conn()
+        finally:  # a connection left mid-answer (client gone, cut) cannot be reused
+            if read_to_end:
+                self._upstream.release_conn()
+            else:
+                self._upstream.close()
 
     def _finish(self) -> None:
         self._judge(self._exchange.close())

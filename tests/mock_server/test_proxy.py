@@ -247,9 +247,9 @@ def test_cli_refuses_a_bad_upstream(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _first_answer(url: str, process: subprocess.Popen[str]) -> requests.Response:
-    for _ in range(100):  # bounded: 10 s
+    for _ in range(300):  # bounded: 30 s (a loaded CI machine starts granian slowly)
         try:
-            return requests.get(url, headers=AUTH, timeout=5)
+            return requests.get(url, headers=AUTH, timeout=10)
         except requests.ConnectionError:
             assert process.poll() is None, process.communicate()[1]
             time.sleep(0.1)
