@@ -3,18 +3,24 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 BASE_URL ?= $(GRADES_BASE_URL)
-TOKEN    ?= $(GRADES_TOKEN)
 TOOLS    := .tools
 NODE_HINT := install Node.js 20+ with npm (https://nodejs.org/, or apt-get install nodejs npm)
 
-.PHONY: help run test lint contract fuzz fuzz-self soak bench clean
+.PHONY: help run test lint wheel contract fuzz fuzz-self soak bench clean
+
+# The token reaches grades-contract through the environment (GRADES_TOKEN) only: a make
+# variable would be echoed with the recipe, and any argument shows in `ps`.
+ifeq ($(origin TOKEN),command line)
+$(error TOKEN=... is visible in ps and shell history: export GRADES_TOKEN instead)
+endif
 
 help:
 	@echo "make run       start the mock on http://127.0.0.1:8080 with the bundled fixtures"
 	@echo "make test      lint, then the whole test suite (contract suite against a fresh mock included)"
 	@echo "make lint      ruff + mypy + Spectral on spec/openapi.yaml (needs Node.js 20+)"
-	@echo "make contract  BASE_URL=... TOKEN=...  the ci profile against a live instance"
-	@echo "make fuzz      BASE_URL=... TOKEN=...  the fuzz profile against a live instance"
+	@echo "make wheel     build dist/grades_contract_kit-*.whl (what a release attaches)"
+	@echo "make contract  BASE_URL=...  the ci profile against a live instance (token: \$$GRADES_TOKEN)"
+	@echo "make fuzz      BASE_URL=...  the fuzz profile against a live instance (token: \$$GRADES_TOKEN)"
 	@echo "make fuzz-self Schemathesis (--mode all, 5,000 examples) against a fresh mock"
 	@echo "make soak      60 s at 128 connections against a fresh mock (bench/soak.py)"
 	@echo "make bench     the mock vs Prism, scaling to 1M records, suite speed (~10 min; QUICK=1: seconds)"
@@ -51,11 +57,16 @@ lint: $(VENV)/.installed-dev $(TOOLS)/node_modules/.installed
 test: lint bench/node_modules/.installed
 	$(BIN)/pytest
 
+# `make test` also builds the wheel, installs it into a fresh venv and runs grades-contract
+# from an empty directory (tests/contract/test_installed_wheel.py).
+wheel: $(BIN)/python
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+
 contract: $(VENV)/.installed-run
-	$(BIN)/grades-contract --base-url "$(BASE_URL)" --token "$(TOKEN)" --profile ci
+	$(BIN)/grades-contract --base-url "$(BASE_URL)" --profile ci
 
 fuzz: $(VENV)/.installed-run
-	$(BIN)/grades-contract --base-url "$(BASE_URL)" --token "$(TOKEN)" --profile fuzz
+	$(BIN)/grades-contract --base-url "$(BASE_URL)" --profile fuzz
 
 fuzz-self: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.hardening.fuzz_self --max-examples 5000 --seed 1

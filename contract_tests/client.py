@@ -2,7 +2,7 @@
 
 Schemathesis sends the schema-driven requests; this client sends the ones only the domain
 rules know how to choose (values drawn from the unfiltered list, auth variants, a browser
-preflight). Its requests go through :func:`contract_tests.health.call_patiently`, which
+preflight). Its requests go through the run's session (:mod:`contract_tests.transport`), which
 turns a transport failure, a gateway error or a lasting 429 into :class:`InstanceUnhealthy`
 (exit 2, "the instance is sick", never "the contract is broken"); a bad answer becomes a
 :class:`ContractViolation` that names the rule and says how to reproduce it with curl.
@@ -10,23 +10,28 @@ turns a transport failure, a gateway error or a lasting 429 into :class:`Instanc
 
 from __future__ import annotations
 
-import shlex
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
-from contract_tests.health import Budget, InstanceUnhealthy, call_patiently, request_line
+from contract_tests.health import Budget, InstanceUnhealthy
 from contract_tests.options import RunOptions
-from contract_tests.traffic import TrafficLog
+from contract_tests.redact import MASK, curl, mask_token
+from contract_tests.transport import last_attempt_ms, polite_session
 from spec.loader import GRADES_PATH
 from spec.rules import Finding
 
-__all__ = ["ContractViolation", "GradesClient", "InstanceUnhealthy", "json_body", "query_string"]
+__all__ = [
+    "MASK",
+    "ContractViolation",
+    "GradesClient",
+    "InstanceUnhealthy",
+    "json_body",
+    "query_string",
+]
 
-MASK = "***"
 SAFE_METHODS = frozenset({"GET", "OPTIONS"})
 """The only methods the suite sends: it is safe against staging and production."""
 
@@ -34,29 +39,21 @@ SAFE_METHODS = frozenset({"GET", "OPTIONS"})
 class ContractViolation(AssertionError):
     """A response broke a named rule of the contract (exit 1)."""
 
-    def __init__(self, rule: str, detail: str, reproduction: str = "") -> None:
+    def __init__(self, rule: str, detail: str, reproduction: str = "", curl: str = "") -> None:
         self.rule = rule
         self.detail = detail
+        self.curl = curl
+        """The masked curl command that reproduces it (the verdict's summary shows it)."""
         super().__init__(f"[{rule}] {detail}{reproduction}")
 
 
 class GradesClient:
-    """Requests to the grades path of one instance, with the run's timeout and rate limit."""
+    """Requests to the grades path of one instance, through the run's polite session."""
 
-    def __init__(
-        self,
-        options: RunOptions,
-        traffic: TrafficLog | None = None,
-        *,
-        budget: Budget | None = None,
-        pace: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, options: RunOptions, session: requests.Session | None = None) -> None:
         self.options = options
-        self.traffic = traffic
-        self.budget = budget or Budget(options.request_timeout_s)
-        self._pace = pace
-        """Waits for a slot under ``--rate-limit``: the limiter Schemathesis' requests share."""
-        self._session = requests.Session()
+        self._session = session or polite_session(Budget(options.request_timeout_s), options.token)
+        """Pacing, timeouts, ``Retry-After`` and the traffic record: see :mod:`transport`."""
 
     @property
     def url(self) -> str:
@@ -93,50 +90,25 @@ class GradesClient:
     ) -> requests.Response:
         if method not in SAFE_METHODS:
             raise ValueError(f"the contract suite never sends {method}: only GET and OPTIONS")
-        url = self.url + query_string(params)
-        started = [0.0]  # of the last attempt: Retry-After waits are not the instance's latency
-
-        def attempt(timeout: float) -> requests.Response:
-            if self._pace is not None:
-                self._pace()
-            started[0] = time.perf_counter()
-            return self._session.request(
-                method,
-                self.url,
-                params=dict(params),
-                headers=dict(headers),
-                timeout=timeout,
-                allow_redirects=False,
-            )
-
-        response = call_patiently(
-            attempt, _status_and_retry_after, self.budget, self.mask(request_line(method, url))
+        response = self._session.request(
+            method, self.url, params=dict(params), headers=dict(headers), allow_redirects=False
         )
-        elapsed_ms = (time.perf_counter() - started[0]) * 1000
-        if self.traffic is not None:
-            self.traffic.record(
-                "domain",
-                response.request,
-                response.status_code,
-                response.content,
-                elapsed_ms,
-                self.curl(response.request),
-            )
-        self._check_latency(response, elapsed_ms)
+        self._check_latency(response, last_attempt_ms(response))
         return response
 
     def violation(
         self, rule: str, detail: str, response: requests.Response | None = None
     ) -> ContractViolation:
         """A failure naming ``rule``, with a masked curl line and the seed to replay the run."""
-        lines = []
+        lines, command = [], ""
         if response is not None:
-            lines.append(f"Reproduce with:\n    {self.curl(response.request)}")
+            command = self.curl(response.request)
+            lines.append(f"Reproduce with:\n    {command}")
             lines.append(
                 f"Response: HTTP {response.status_code} {self.mask(_snippet(response.text))}"
             )
         lines.append(f"Seed: {self.options.seed} (rerun with --seed {self.options.seed})")
-        return ContractViolation(rule, detail, "\n" + "\n".join(lines))
+        return ContractViolation(rule, detail, "\n" + "\n".join(lines), command)
 
     def enforce(self, findings: Iterable[Finding], response: requests.Response) -> None:
         """Raise the first finding as a violation (counting the others), if there is any."""
@@ -147,17 +119,11 @@ class GradesClient:
 
     def curl(self, request: requests.PreparedRequest) -> str:
         """A curl command for ``request`` with the run's token replaced by ``***``."""
-        parts = ["curl", "-X", str(request.method)]
-        for name, value in request.headers.items():
-            if name.lower() in ("accept-encoding", "connection", "user-agent", "accept"):
-                continue
-            parts += ["-H", f"{name}: {self.mask(str(value))}"]
-        parts.append(self.mask(str(request.url)))
-        return " ".join(shlex.quote(part) for part in parts)
+        return curl(str(request.method), str(request.url), request.headers, self.options.token)
 
     def mask(self, text: str) -> str:
         """``text`` with every occurrence of the run's token replaced by ``***``."""
-        return text.replace(self.options.token, MASK)
+        return mask_token(text, self.options.token)
 
     def _check_latency(self, response: requests.Response, elapsed_ms: float) -> None:
         budget = self.options.max_response_ms
@@ -181,10 +147,6 @@ def json_body(response: requests.Response) -> Any:
 def query_string(params: Mapping[str, Any]) -> str:
     """``?a=b`` for messages (empty when there are no parameters)."""
     return "?" + urlencode(params) if params else ""
-
-
-def _status_and_retry_after(response: requests.Response) -> tuple[int, str | None]:
-    return response.status_code, response.headers.get("Retry-After")
 
 
 def _snippet(text: str, limit: int = 300) -> str:

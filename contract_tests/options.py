@@ -1,16 +1,21 @@
-"""The run's settings: flags and environment, validated once into one frozen object.
+"""The run's settings: one table of flags, validated once into one frozen object.
 
-Every part of the suite (fixtures, checks, the CLI's preflight) reads this object, never the
-environment or the pytest config directly, so a value cannot mean two things in two places.
+:data:`FLAGS` declares every flag once; ``grades-contract``'s argparse parser and the pytest
+plugin's options are both generated from it, so the two cannot drift apart. Every part of the
+suite (fixtures, checks, the preflight) reads :class:`RunOptions`, never the environment or
+the pytest config directly, so a value cannot mean two things in two places.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from contract_tests.profiles import PROFILES, Profile
@@ -45,6 +50,148 @@ class RunOptions:
 
     max_duration_s: float | None = None
     """The whole run's budget: past it, nothing more is sent and the run ends with exit 2."""
+    record_bodies: bool = False
+    """Keep raw response bodies in the traffic record (personal data included): local only."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flag of the suite, as both the console script and the pytest plugin offer it."""
+
+    name: str
+    help: str
+    keyword: str | None
+    """The :func:`build_options` keyword it feeds; ``None`` for a flag pytest itself owns."""
+    type: Callable[[str], Any] | None = None
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    pytest_name: str | None = None
+    """The pytest (or plugin) option the console script hands the value to, if not ``name``."""
+    switch: bool = False
+    """A flag without a value (``store_true``)."""
+    hidden: bool = False
+    """Plumbing between the console script and the plugin: not in ``--help``."""
+    secret: bool = False
+    """Never forwarded as an argument (``ps`` shows arguments): the environment carries it."""
+
+    def add_to(self, add: Callable[..., Any]) -> None:
+        """Declare the flag with argparse's ``add_argument`` or pytest's ``addoption``."""
+        kwargs: dict[str, Any] = {"help": argparse.SUPPRESS if self.hidden else self.help}
+        if self.switch:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs.update(type=self.type, metavar=self.metavar, choices=self.choices)
+        add(self.name, **{k: v for k, v in kwargs.items() if v is not None})
+
+    @property
+    def dest(self) -> str:
+        return self.name.lstrip("-").replace("-", "_")
+
+
+FLAGS: tuple[Flag, ...] = (
+    Flag(
+        "--base-url",
+        f"the instance, e.g. https://staging.example.com (${ENV_BASE_URL})",
+        "base_url",
+        metavar="URL",
+    ),
+    Flag(
+        "--token",
+        f"a bearer token the instance accepts; prefer ${ENV_TOKEN}: a flag's value "
+        "shows in ps and shell history",
+        "token",
+        metavar="TOKEN",
+        secret=True,
+    ),
+    Flag("--profile", "smoke | ci (default) | fuzz", "profile", choices=tuple(PROFILES)),
+    Flag("--seed", "replay a run with the seed its output printed", "seed", type=int),
+    Flag(
+        "--max-examples",
+        "generated examples per operation and property",
+        "max_examples",
+        type=int,
+        metavar="N",
+    ),
+    Flag(
+        "--max-time",
+        "stop generating after S seconds (what was not sent is skipped)",
+        "max_time_s",
+        type=float,
+        metavar="S",
+    ),
+    Flag(
+        "--rate-limit",
+        "at most N requests per s/m/h/d, e.g. 10/s, 600/m",
+        "rate_limit",
+        metavar="N/UNIT",
+    ),
+    Flag(
+        "--workers",
+        "run test items in N processes (pytest-xdist)",
+        None,
+        type=int,
+        metavar="N",
+        pytest_name="-n",
+    ),
+    Flag(
+        "--junit-xml",
+        "write a JUnit XML report (for CI)",
+        None,
+        metavar="PATH",
+        pytest_name="--junitxml",
+    ),
+    Flag(
+        "--report-dir",
+        "record every exchange as JSON Lines in DIR/traffic.jsonl (emails and usernames masked)",
+        "report_dir",
+        metavar="DIR",
+    ),
+    Flag(
+        "--record-bodies",
+        "keep raw response bodies in the traffic record (local debugging only: personal data)",
+        "record_bodies",
+        switch=True,
+    ),
+    Flag(
+        "--max-response-ms",
+        "latency budget per response",
+        "max_response_ms",
+        type=float,
+        metavar="MS",
+    ),
+    Flag(
+        "--request-timeout",
+        "seconds per request (default 10)",
+        "request_timeout_s",
+        type=float,
+        metavar="S",
+    ),
+    Flag(
+        "--max-duration",
+        "stop the whole run after S seconds (exit 2)",
+        "max_duration_s",
+        type=float,
+        metavar="S",
+    ),
+    Flag(
+        "--run-started-at",
+        "epoch seconds the console script started at",
+        None,
+        type=float,
+        hidden=True,
+    ),
+)
+"""Every flag of the suite, once (``-v`` is pytest's own, forwarded as it is)."""
+
+
+def plugin_flags() -> Iterator[Flag]:
+    """The flags the pytest plugin declares (the rest are pytest's or pytest-xdist's own)."""
+    return (flag for flag in FLAGS if flag.pytest_name is None)
+
+
+def option_values(get: Callable[[str], Any]) -> dict[str, Any]:
+    """The :func:`build_options` keywords, read by ``get(dest)`` for every flag that has one."""
+    return {flag.keyword: get(flag.dest) for flag in FLAGS if flag.keyword is not None}
 
 
 def build_options(
@@ -60,6 +207,7 @@ def build_options(
     report_dir: str | None,
     request_timeout_s: float | None,
     max_duration_s: float | None = None,
+    record_bodies: bool = False,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -89,6 +237,7 @@ def build_options(
         report_dir=Path(report_dir) if report_dir else chosen.default_report_dir,
         request_timeout_s=request_timeout_s or DEFAULT_REQUEST_TIMEOUT_S,
         max_duration_s=max_duration_s,
+        record_bodies=bool(record_bodies),
     )
 
 

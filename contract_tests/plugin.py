@@ -1,39 +1,62 @@
-"""The suite's pytest plugin: flags, fixtures, preflight, time budget and exit codes.
+"""The suite's pytest plugin: flags, preflight, fixtures, time budget, the verdict and exit codes.
 
 Loaded by ``contract_tests/conftest.py``, so ``pytest contract_tests --base-url ...`` from
-the repo and the ``grades-contract`` console script (``pytest.main`` on the installed
-package) run exactly the same thing. Exit codes: 0 conforms, 1 a contract violation,
-2 the run could not judge the instance (usage, unreachable, token rejected, unhealthy).
+the repo and the ``grades-contract`` console script (which only launches ``pytest.main`` on
+the installed package) run exactly the same thing, and this plugin alone decides the
+outcome: 0 conforms, 1 a contract violation, 2 the run could not judge the instance (usage,
+unreachable, token rejected, unhealthy, out of time). Whatever the outcome but a pass, the
+last line on stderr says why, in one line (see :mod:`contract_tests.verdict`).
 """
 
 from __future__ import annotations
 
-import argparse
+import os
+import sys
 import time
 import warnings
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import hypothesis
 import pytest
 import requests
+from schemathesis.core.transport import USER_AGENT
 from schemathesis.schemas import BaseSchema
 
 from contract_tests.client import GradesClient, json_body
 from contract_tests.health import Budget, NoVerdict, OutOfTime, as_record, summary
 from contract_tests.invariants import AdvisoryInvariantWarning
-from contract_tests.options import RunOptions, UsageProblem, build_options, rate_limit_per_worker
+from contract_tests.options import (
+    RunOptions,
+    UsageProblem,
+    build_options,
+    option_values,
+    plugin_flags,
+    rate_limit_per_worker,
+)
 from contract_tests.preflight import preflight_problem
-from contract_tests.schema import DISABLED_CHECKS, build_schema, pacer
-from contract_tests.traffic import TrafficLog
+from contract_tests.schema import DISABLED_CHECKS, build_schema
+from contract_tests.traffic import FORMAT, TrafficLog
+from contract_tests.transport import Pace, pacer, polite_session, route_through
+from contract_tests.verdict import (
+    VIOLATIONS_PROPERTY,
+    Verdict,
+    as_property,
+    from_property,
+    violations_of,
+)
 from spec.loader import Contract, load_contract
 
 EXIT_CANNOT_JUDGE = 2
+PREFIX = "grades-contract"
 NO_VERDICT_PROPERTY = "grades-contract-no-verdict"
 """A report's ``user_properties`` key for the no-verdict it carries (survives pytest-xdist)."""
-OPTIONS_KEY = pytest.StashKey[RunOptions]()
+EXAMPLES_PROPERTY = "grades-contract-examples"
+"""A report's ``user_properties`` key for its (generated, sent, cut) example counts."""
 STATE_KEY = pytest.StashKey["RunState"]()
+ENV_CACHE = "XDG_CACHE_HOME"
 
 
 class GradeData:
@@ -55,16 +78,26 @@ class GradeData:
 
 @dataclass
 class RunState:
-    """What the run learned about itself while running (for the summary and exit code)."""
+    """What the run is and learned while running (for the summary and the exit code)."""
 
+    options: RunOptions
     budget: Budget
+    pace: Pace | None = None
+    """The one ``--rate-limit`` limiter of this process (this worker's share)."""
     deadline: float | None = None
     """When ``--max-time`` stops generating (a soft limit: what ran still gets a verdict)."""
     no_verdict: list[tuple[str, str, str]] = field(default_factory=list)
     """Why the run cannot judge the instance (see :mod:`contract_tests.health`): exit 2."""
     advisories: list[str] = field(default_factory=list)
     failed: bool = False
-    failures: list[str] = field(default_factory=list)
+    verdict: Verdict = field(default_factory=Verdict)
+    examples: list[int] = field(default_factory=lambda: [0, 0, 0])
+    """Schema-driven examples generated, sent and cut by ``--max-time``, not yet reported."""
+    cut_in_test: bool = False
+    """Examples of the running test were cut: it must not be reported passed."""
+    totals: list[int] = field(default_factory=lambda: [0, 0, 0])
+    not_run: int = 0
+    """Tests skipped because ``--max-time`` was spent before they started."""
     session: pytest.Session | None = None
 
     def out_of_time(self) -> bool:
@@ -75,34 +108,87 @@ class RunState:
         records = self.no_verdict or [as_record(e) for e in self.budget.incidents]
         return summary(records) if records else None
 
+    def session_for(self, traffic: TrafficLog | None, source: str) -> requests.Session:
+        """A session on the run's one road (budget, pacing, Retry-After, traffic record)."""
+        return polite_session(self.budget, self.options.token, self.pace, traffic, source)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grades-contract", "Grades API contract suite")
-    group.addoption("--base-url", help="the instance, e.g. https://host (env GRADES_BASE_URL)")
-    group.addoption("--token", help="a bearer token the instance accepts (env GRADES_TOKEN)")
-    group.addoption("--profile", help="smoke | ci (default) | fuzz")
-    group.addoption("--seed", type=int, help="replay a run: the seed its output printed")
-    group.addoption("--max-examples", type=int, help="generated examples per operation/property")
-    group.addoption("--max-time", type=float, help="stop generating after this many seconds")
-    group.addoption("--rate-limit", help="at most this many requests, e.g. 10/s, 600/m")
-    group.addoption("--max-response-ms", type=float, help="latency budget per response")
-    group.addoption("--report-dir", help="write the recorded traffic (VCR cassette) here")
-    group.addoption("--request-timeout", type=float, help="seconds per request (default 10)")
-    group.addoption("--max-duration", type=float, help="the whole run's budget in seconds")
-    group.addoption("--run-started-at", type=float, help=argparse.SUPPRESS)
-    group.addoption("--preflight-done", action="store_true", help=argparse.SUPPRESS)
+    for flag in plugin_flags():
+        flag.add_to(group.addoption)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _workers(config: pytest.Config) -> int:
+    if _is_worker(config):
+        return int(config.workerinput["workercount"])  # type: ignore[attr-defined]
+    count = getattr(config.option, "numprocesses", None)
+    return count if isinstance(count, int) else 1
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """Validate the flags and send the preflight once, before pytest prints anything.
+
+    A problem ends the run here with one line on stderr and exit 2. pytest-xdist workers
+    inherit the validated values (the seed, the start time) from this process's options.
+    """
+    if config.option.help or config.option.version or _is_worker(config):
+        return None
+    try:
+        state = _prepare(config)
+    except UsageProblem as exc:
+        return _last_line(str(exc))
+    problem = preflight_problem(state.options, state.session_for(None, "preflight"))
+    if problem is not None:
+        return _last_line(problem)
+    return None
+
+
+def _prepare(config: pytest.Config) -> RunState:
+    """The run's options, budget and pacing, built once per process and kept in the stash."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None:
+        return state
+    get = config.getoption
+    if get("run_started_at") is None:
+        config.option.run_started_at = time.time()  # the budget counts from here (or the CLI)
+    workers = _workers(config)
+    if getattr(config.option, "numprocesses", None) == 0 or workers < 1:
+        raise UsageProblem("--workers must be at least 1")
+    options = build_options(**option_values(get))
+    config.option.seed = options.seed  # what pytest-xdist workers will read
+    rate = options.rate_limit
+    if rate is not None and workers > 1:  # each worker paces itself with its share
+        rate = rate_limit_per_worker(rate, workers)
+    state = RunState(options, _budget(options, get("run_started_at")))
+    state.pace = pacer(rate, options.base_url)
+    config.stash[STATE_KEY] = state
+    return state
+
+
+def _last_line(reason: str, code: int = EXIT_CANNOT_JUDGE) -> int:
+    print(f"{PREFIX}: {reason}", file=sys.stderr)
+    return code
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if config.option.help:
         return
-    options = _options_from(config)
-    config.stash[OPTIONS_KEY] = options
-    state = RunState(budget=_budget(options, config.getoption("run_started_at")))
-    config.stash[STATE_KEY] = state
+    try:
+        state = _prepare(config)
+    except UsageProblem as exc:  # e.g. plain pytest with -p: cmdline_main did not run
+        raise pytest.UsageError(str(exc)) from None
+    options = state.options
     config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
+    _quiet_unless_verbose(config)
+    _keep_hypothesis_files_out_of_the_callers_directory()
     _load_hypothesis_profile(options)
     _restore_node_nodeid()
     if options.report_dir is not None:
@@ -111,6 +197,31 @@ def pytest_configure(config: pytest.Config) -> None:
         # Read by Hypothesis' own plugin right after this hook: every domain property runs
         # with the run's seed, so the printed seed replays them too.
         config.option.hypothesis_seed = options.seed
+
+
+def _quiet_unless_verbose(config: pytest.Config) -> None:
+    """The verdict by rule is the report: no tracebacks nor per-test lines unless ``-v``.
+
+    pytest's quiet mode (one line of dots, no environment header): the run's own header line
+    is written by :func:`pytest_sessionstart` instead.
+    """
+    if config.getoption("verbose") > 0:
+        return
+    if config.getoption("verbose") == 0:
+        config.option.verbose = -1
+    if config.option.tbstyle == "auto":
+        config.option.tbstyle = "no"
+    config.option.reportchars = "N"
+
+
+def _keep_hypothesis_files_out_of_the_callers_directory() -> None:
+    """Hypothesis' files (its constants cache) go to ``$XDG_CACHE_HOME/grades-contract``.
+
+    Its default is ``.hypothesis/`` in the working directory: the caller's, not ours. The
+    example database itself is off (see :func:`_load_hypothesis_profile`).
+    """
+    base = os.environ.get(ENV_CACHE) or str(Path.home() / ".cache")
+    hypothesis.configuration.set_hypothesis_home_dir(str(Path(base) / PREFIX / "hypothesis"))
 
 
 def _budget(options: RunOptions, started_at: float | None) -> Budget:
@@ -145,30 +256,6 @@ def _restore_node_nodeid() -> None:
     Node._nodeid = property(get, set_)  # type: ignore[attr-defined]
 
 
-def _options_from(config: pytest.Config) -> RunOptions:
-    get = config.getoption
-    try:
-        rate_limit = get("rate_limit")
-        workers = getattr(config, "workerinput", {}).get("workercount", 1)
-        if rate_limit is not None and workers > 1:  # each pytest-xdist worker paces itself
-            rate_limit = rate_limit_per_worker(rate_limit, workers)
-        return build_options(
-            base_url=get("base_url"),
-            token=get("token"),
-            profile=get("profile"),
-            seed=get("seed"),
-            max_examples=get("max_examples"),
-            max_time_s=get("max_time"),
-            rate_limit=rate_limit,
-            max_response_ms=get("max_response_ms"),
-            report_dir=get("report_dir"),
-            request_timeout_s=get("request_timeout"),
-            max_duration_s=get("max_duration"),
-        )
-    except UsageProblem as exc:
-        raise pytest.UsageError(str(exc)) from None
-
-
 def _load_hypothesis_profile(options: RunOptions) -> None:
     name = f"grades-contract-{options.profile.name}"
     hypothesis.settings.register_profile(
@@ -190,45 +277,45 @@ def _phases(shrink: bool) -> list[hypothesis.Phase]:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    options = config.stash.get(OPTIONS_KEY, None)
-    if options is None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
         return []
-    lines = [
-        f"grades-contract: {options.base_url} | profile {options.profile.name} | "
+    return [_header_line(state.options)]
+
+
+def _header_line(options: RunOptions) -> str:
+    off = ", ".join(DISABLED_CHECKS)
+    return (
+        f"{PREFIX}: {options.base_url} | profile {options.profile.name} | "
         f"seed {options.seed} (replay with --seed {options.seed}) | "
-        f"max examples {options.max_examples}",
-    ]
-    lines += [f"grades-contract: check {name} off: {why}" for name, why in DISABLED_CHECKS.items()]
-    return lines
+        f"max examples {options.max_examples} | checks off: {off} (GET/OPTIONS only)"
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE_KEY, None)
     if state is None:
         return
-    options = session.config.stash[OPTIONS_KEY]
     state.session = session
-    if options.max_time_s is not None:
-        state.deadline = time.monotonic() + options.max_time_s
-    if session.config.getoption("preflight_done"):
-        return  # grades-contract asked already, and said so in its own one line
-    problem = preflight_problem(options, state.budget)
-    if problem is not None:
-        pytest.exit(problem, returncode=EXIT_CANNOT_JUDGE)
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and session.config.getoption("verbose") < 0:
+        terminal.write_line(_header_line(state.options))  # pytest's header is off in -q
+    if state.options.max_time_s is not None:
+        state.deadline = time.monotonic() + state.options.max_time_s
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash.get(STATE_KEY, None)
     if state is None:
         return
+    state.cut_in_test = False
     reason = state.no_verdict_reason()
     if reason is not None:
         pytest.skip(f"not run: {reason}")  # under pytest-xdist: this worker's items after it
     if state.budget.remaining() <= 0:
         raise state.budget.fail(OutOfTime(state.budget.out_of_time_reason()))
     if state.out_of_time():
-        options = item.config.stash[OPTIONS_KEY]
-        pytest.skip(f"--max-time of {options.max_time_s:g} s reached")
+        pytest.skip(f"not run: --max-time of {state.options.max_time_s:g} s reached")
 
 
 class RunTracker:
@@ -242,19 +329,47 @@ class RunTracker:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Tag a report whose exception is a no-verdict, so the run ends with exit 2."""
+        """Tag the report with what it found (plain strings: they survive pytest-xdist)."""
         report = yield
-        if call.excinfo is not None and isinstance(call.excinfo.value, NoVerdict):
+        if any(self.state.examples):
+            report.user_properties.append((EXAMPLES_PROPERTY, self.state.examples))
+            self.state.examples = [0, 0, 0]
+        if call.when == "call" and report.passed and self.state.cut_in_test:
+            reason = f"--max-time of {self.options.max_time_s:g} s reached: examples cut"
+            report.outcome, report.longrepr = "skipped", (str(item.path), 0, reason)
+        if call.excinfo is None or not report.failed:
+            return report
+        if isinstance(call.excinfo.value, NoVerdict):
             report.user_properties.append((NO_VERDICT_PROPERTY, as_record(call.excinfo.value)))
+            return report
+        violations = violations_of(call.excinfo.value)
+        report.user_properties.append((VIOLATIONS_PROPERTY, as_property(violations)))
+        first = f"[{violations[0].rule}] {violations[0].reason}"
+        if item.config.getoption("verbose") > 0:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            if crash is not None:  # the JUnit message starts with the rule
+                crash.message = first
+        else:
+            more = [f"[{v.rule}] {v.reason}" for v in violations[1:]]
+            curl = [f"    {violations[0].curl}"] if violations[0].curl else []
+            report.longrepr = "\n".join([first, *curl, *more])
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == EXAMPLES_PROPERTY:
+                counts = [int(part) for part in value]  # type: ignore[attr-defined]
+                self.state.totals = [a + b for a, b in zip(self.state.totals, counts, strict=True)]
+        if report.skipped and report.when == "setup" and "--max-time" in str(report.longrepr):
+            self.state.not_run += 1
         if not report.failed:
             return
         self.state.failed = True
         records = [_record(v) for k, v in report.user_properties if k == NO_VERDICT_PROPERTY]
         if not records:
-            self.state.failures.append(report.nodeid)
+            for key, value in report.user_properties:
+                if key == VIOLATIONS_PROPERTY:
+                    self.state.verdict.add(report.nodeid, from_property(value))
             return
         self.state.no_verdict += records
         if self.state.session is not None:
@@ -270,17 +385,44 @@ class RunTracker:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.state.no_verdict_reason() is not None:
             session.exitstatus = EXIT_CANNOT_JUDGE
+        self.exit_status = int(session.exitstatus)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
-        for advisory in self.state.advisories[:20]:
-            write(f"grades-contract: advisory: {advisory}")
+        for advisory in self.state.advisories[:5]:
+            write(f"{PREFIX}: advisory: {advisory}")
+        if self.options.max_time_s is not None:
+            generated, sent, cut = self.state.totals
+            write(
+                f"{PREFIX}: --max-time {self.options.max_time_s:g} s: {generated} examples "
+                f"generated, {sent} sent, {cut} cut (not sent: reported skipped, never passed); "
+                f"{self.state.not_run} test(s) not started"
+            )
+        if self.options.report_dir is not None:
+            write(
+                f"{PREFIX}: traffic record ({FORMAT}, {_masking(self.options)}): "
+                f"{self.options.report_dir / 'traffic*.jsonl'}"
+            )
+        if self.state.no_verdict_reason() is None and self.state.verdict.rules:
+            for line in self.state.verdict.summary_lines():
+                write(f"{PREFIX}: {line}" if not line.startswith(" ") else line)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """The run's last line, on stderr (the controller's, under pytest-xdist)."""
+        if _is_worker(config):
+            return
+        status = getattr(self, "exit_status", None)
         reason = self.state.no_verdict_reason()
         if reason is not None:
-            write(f"grades-contract: no verdict (exit 2): {reason}")
-        elif self.state.failed:
-            seed = self.options.seed
-            write(f"grades-contract: contract violated; replay this run with --seed {seed}")
+            _last_line(f"{reason}; no verdict")
+        elif status == 1 and self.state.verdict.rules:
+            _last_line(self.state.verdict.last_line(self.options.seed))
+        elif status not in (None, 0, 5):
+            _last_line(f"no verdict: pytest ended with exit code {status}; see the output above")
+
+
+def _masking(options: RunOptions) -> str:
+    return "raw bodies" if options.record_bodies else "token, emails and usernames masked"
 
 
 def _record(value: object) -> tuple[str, str, str]:
@@ -291,7 +433,7 @@ def _record(value: object) -> tuple[str, str, str]:
 
 @pytest.fixture(scope="session")
 def run_options(pytestconfig: pytest.Config) -> RunOptions:
-    return pytestconfig.stash[OPTIONS_KEY]
+    return pytestconfig.stash[STATE_KEY].options
 
 
 @pytest.fixture(scope="session")
@@ -312,24 +454,35 @@ def traffic(run_options: RunOptions, pytestconfig: pytest.Config) -> TrafficLog 
     # This run's own pytest-xdist worker id, from its config: an inherited environment variable
     # would also name the worker of an outer pytest that started grades-contract.
     worker = getattr(pytestconfig, "workerinput", {}).get("workerid")
-    return TrafficLog(run_options.report_dir, run_options.token, worker)
+    return TrafficLog(run_options.report_dir, run_options.token, worker, run_options.record_bodies)
 
 
 @pytest.fixture(scope="session")
 def client(
-    run_options: RunOptions,
-    run_state: RunState,
-    traffic: TrafficLog | None,
-    grades_schema: BaseSchema,
+    run_options: RunOptions, run_state: RunState, traffic: TrafficLog | None
 ) -> Iterator[GradesClient]:
-    """The suite's own client: the run's budget, and the rate limiter Schemathesis uses."""
-    pace = pacer(grades_schema, run_options.base_url)
-    yield GradesClient(run_options, traffic, budget=run_state.budget, pace=pace)
+    """The suite's own client, on the run's one road (budget, pacing, traffic record)."""
+    session = run_state.session_for(traffic, "domain")
+    yield GradesClient(run_options, session)
+    session.close()
 
 
 @pytest.fixture(scope="session")
-def grades_schema(run_options: RunOptions) -> BaseSchema:
-    return build_schema(run_options)
+def generated_requests_session(
+    run_state: RunState, traffic: TrafficLog | None
+) -> Iterator[requests.Session]:
+    """The session Schemathesis' generated requests (and its auth probes) are sent with."""
+    session = run_state.session_for(traffic, "schemathesis")
+    session.headers["User-Agent"] = USER_AGENT  # as Schemathesis' own session would send
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def grades_schema(
+    run_options: RunOptions, generated_requests_session: requests.Session
+) -> BaseSchema:
+    return route_through(build_schema(run_options), generated_requests_session)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,8 @@
 
 Without it a wrong URL or an expired token shows up as dozens of identical failures; with it
 the run stops with one line and exit 2 ("fix your setup"), which CI can tell apart from
-exit 1 ("the instance breaks the contract"). It goes through the same
-:func:`~contract_tests.health.call_patiently` as every other request: the run's timeout, and
+exit 1 ("the instance breaks the contract"). It goes through the run's session like every
+other request (:mod:`contract_tests.transport`): the run's timeout and pacing, and
 ``Retry-After`` honoured on a 429 before giving up.
 """
 
@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import requests
 
-from contract_tests.health import (
-    Budget,
-    InstanceUnhealthy,
-    NoVerdict,
-    call_patiently,
-    request_line,
-)
+from contract_tests.health import InstanceUnhealthy, NoVerdict
 from contract_tests.options import RunOptions
 from spec.loader import GRADES_PATH
 
 
-def preflight_problem(options: RunOptions, budget: Budget | None = None) -> str | None:
+def preflight_problem(options: RunOptions, session: requests.Session) -> str | None:
     """Why the run cannot judge the instance, or ``None`` to go ahead.
 
     Exit-2 cases only: transport failure, token rejected (401/403), nothing there (3xx, 404,
@@ -31,17 +25,8 @@ def preflight_problem(options: RunOptions, budget: Budget | None = None) -> str 
     """
     url = options.base_url + GRADES_PATH
     headers = {"Authorization": f"Bearer {options.token}", "Accept": "application/json"}
-
-    def send(timeout: float) -> requests.Response:
-        return requests.get(url, headers=headers, timeout=timeout, allow_redirects=False)
-
     try:
-        response = call_patiently(
-            send,
-            lambda r: (r.status_code, r.headers.get("Retry-After")),
-            budget or Budget(options.request_timeout_s),
-            request_line("GET", url),
-        )
+        response = session.get(url, headers=headers, allow_redirects=False)
     except NoVerdict as exc:
         unreachable = type(exc) is InstanceUnhealthy  # no HTTP answer at all
         return f"{'instance unreachable' if unreachable else exc.category}: GET {url} {exc.reason}"

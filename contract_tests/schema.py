@@ -9,17 +9,15 @@ Checks: every built-in check is on, except the one switched off below with its r
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
-from schemathesis.core.rate_limit import ratelimit
 from schemathesis.schemas import BaseSchema
 
 from contract_tests import checks as _domain_checks  # noqa: F401  (registers the checks)
-from contract_tests.client import MASK
 from contract_tests.options import RunOptions
+from contract_tests.redact import MASK
 from spec.loader import load_contract
 
 SECURITY_SCHEME = "bearerAuth"
@@ -64,28 +62,11 @@ def config_dict(options: RunOptions) -> dict[str, Any]:
         # A live instance over a network is slower than Hypothesis' in-process expectations.
         "suppress-health-check": ["too_slow"],
     }
-    if options.rate_limit:
-        config["rate-limit"] = options.rate_limit
+    # No "rate-limit" here: every request goes through the run's session, which paces it
+    # (contract_tests.transport), so Schemathesis' own limiter would count requests twice.
     if options.max_response_ms is not None:
         config["checks"]["max_response_time"] = options.max_response_ms / 1000
     return config
-
-
-def pacer(schema: BaseSchema, base_url: str) -> Callable[[], None] | None:
-    """Wait for a slot of the limiter Schemathesis paces its own requests with (``--rate-limit``).
-
-    One limiter for every request of the process, so the generated requests and the suite's
-    own ones together stay under the limit (two limiters would allow twice the rate).
-    """
-    limiter = schema.config.rate_limit_for()
-    if limiter is None:
-        return None
-
-    def wait() -> None:
-        with ratelimit(limiter, base_url):  # Schemathesis' own call: same bucket, same label
-            pass
-
-    return wait
 
 
 def _phases(enabled: tuple[str, ...]) -> dict[str, Any]:

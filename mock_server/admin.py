@@ -8,18 +8,21 @@ served at ``/__mock/openapi.json``; request bodies are validated against its sch
 
 from __future__ import annotations
 
-import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import orjson
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, request
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response as WsgiResponse
 
+from mock_server.auth import Authenticator
+from mock_server.cors import Cors
 from mock_server.dataset import DataSet
 from mock_server.errors import ApiError, render
 from mock_server.fixtures import RecordChecker
@@ -29,6 +32,7 @@ from mock_server.store import RecordStore
 from spec.loader import Contract, load_contract, schema_problem
 
 PREFIX = "/__mock"
+ADMIN_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS")
 ADMIN_SPEC = Path(__file__).with_name("admin-openapi.yaml")
 
 
@@ -42,16 +46,34 @@ class AdminApi:
     journal: Journal
     sticky: StickyScenarios
     reload: Callable[[], RecordStore]
+    cors: Cors
 
     def authorize(self) -> None:
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), self.token.encode()
-        ):
+        """Pass with the admin token (the API's Bearer parsing), else the admin's own 401."""
+        try:
+            Authenticator((self.token,), ()).check(request.headers.get("Authorization"))
+        except ApiError as exc:
             raise ApiError(
                 401, "Missing or wrong admin token (Authorization: Bearer <admin token>).",
                 {"WWW-Authenticate": 'Bearer realm="grades-mock admin"'},
-            )  # fmt: skip
+            ) from exc  # fmt: skip
+
+    def record(self, request: Request, response: WsgiResponse, started: float) -> None:
+        """The pipeline's after-hook: journal every request but the admin API's own."""
+        if request.path.startswith(PREFIX + "/"):
+            return
+        elapsed = time.perf_counter() - started
+        arrived = datetime.now(UTC) - timedelta(seconds=elapsed)
+        self.journal.add(Entry(
+            method=request.method, path=request.path,
+            query=request.args.to_dict(flat=False), status=response.status_code,
+            time=arrived.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            ms=round(elapsed * 1000, 3),
+        ))  # fmt: skip
+
+    def preflight(self) -> WsgiResponse:
+        """A CORS preflight: a page may call the admin API with its token (and JSON)."""
+        return self.cors.preflight(ADMIN_METHODS)
 
     def count(self) -> Response:
         return _json(200, {"count": len(self.data.current())})
@@ -187,29 +209,16 @@ def admin_blueprint(admin: AdminApi) -> Blueprint:
         blueprint.add_url_rule(path, f"{name}", getattr(admin, name), methods=[method])
 
     @blueprint.before_request
-    def authorize() -> None:
+    def authorize() -> WsgiResponse | None:
+        if request.method == "OPTIONS":  # a browser's preflight carries no credentials
+            return admin.preflight()
         if request.endpoint != "admin.openapi":
             admin.authorize()
+        return None
 
     return blueprint
 
 
 def register_admin(app: Flask, admin: AdminApi) -> None:
-    """The admin routes, and the journal hooks for every other request."""
+    """The admin routes (the journal is fed by the pipeline: :meth:`AdminApi.record`)."""
     app.register_blueprint(admin_blueprint(admin))
-
-    @app.before_request
-    def arrived() -> None:
-        g.arrived = datetime.now(UTC)
-        g.arrived_clock = time.perf_counter()
-
-    @app.after_request
-    def journal(response: Response) -> Response:
-        if not request.path.startswith(PREFIX + "/") and "arrived" in g:
-            admin.journal.add(Entry(
-                method=request.method, path=request.path,
-                query=request.args.to_dict(flat=False), status=response.status_code,
-                time=g.arrived.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                ms=round((time.perf_counter() - g.arrived_clock) * 1000, 3),
-            ))  # fmt: skip
-        return response

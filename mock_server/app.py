@@ -1,13 +1,14 @@
-"""``create_app(settings)``: settings → data → request validation → routes → error rendering."""
+"""``create_app(settings)``: settings → data → the request pipeline (limits, CORS, hooks, routes,
+errors)."""
 
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, g, request
+from flask import Flask
+from werkzeug.wrappers import Request, Response
 
 from mock_server.access_log import log_access
 from mock_server.admin import AdminApi, register_admin
@@ -16,10 +17,10 @@ from mock_server.contract_routes import register_contract_routes
 from mock_server.cors import Cors
 from mock_server.dataset import DataSet
 from mock_server.errors import register_error_handlers
-from mock_server.fast_path import GradesFastPath
 from mock_server.fixtures import default_fixture_dir, load_fixtures
 from mock_server.generator import RecordGenerator
 from mock_server.journal import Journal
+from mock_server.pipeline import AfterHook, BeforeHook, Pipeline
 from mock_server.routes import GradesApi, grades_blueprint
 from mock_server.settings import Settings
 from mock_server.sticky import StickyScenarios
@@ -33,9 +34,12 @@ WATCH_EXTENSION = "grades_mock_watch"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """A WSGI app serving the contract's grades API from fixtures or generated records.
+    """The whole production app: every engine and every test serves exactly this.
 
-    Raises ``spec.SpecError``, ``mock_server.fixtures.FixtureError`` or
+    A Flask object (routes, test client, ``extensions``) whose ``wsgi_app`` is the one
+    request pipeline (:mod:`mock_server.pipeline`), assembled here: the limits, the one
+    :class:`Cors`, the hooks every request runs, the grades branch and Flask. Raises
+    ``spec.SpecError``, ``mock_server.fixtures.FixtureError`` or
     ``mock_server.generator.GeneratorError`` (one-line messages) when it cannot start.
     """
     settings = settings or Settings()
@@ -55,16 +59,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(grades_blueprint(api))
     register_contract_routes(app, contract, data)
-    _install_hooks(app, api.cors)
-    _install_frontend_tools(app, settings, api)
-    if settings.admin_token is None and not settings.watch:  # both need Flask's hooks
-        app.wsgi_app = GradesFastPath(app.wsgi_app, api)  # type: ignore[method-assign]
+    before, after = _hooks(app, settings, api)
+    app.wsgi_app = Pipeline(app, api, api.cors, before, after)  # type: ignore[method-assign]
     return app
 
 
-def _install_frontend_tools(app: Flask, settings: Settings, api: GradesApi) -> None:
-    """The admin API (``--admin-token``) and the fixture watcher (``--watch``), if enabled."""
-    if settings.admin_token is not None:
+def _hooks(
+    app: Flask, settings: Settings, api: GradesApi
+) -> tuple[list[BeforeHook], list[AfterHook]]:
+    """What must see every request, whichever branch answers it: the one list of it."""
+    before: list[BeforeHook] = []
+    after: list[AfterHook] = [_log]
+    if settings.admin_token is not None:  # the admin API, and its journal of the rest
         admin = AdminApi(
             token=settings.admin_token,
             contract=api.contract,
@@ -72,13 +78,20 @@ def _install_frontend_tools(app: Flask, settings: Settings, api: GradesApi) -> N
             journal=Journal(settings.journal_size),
             sticky=api.sticky,
             reload=lambda: load_store(settings, api.contract),
+            cors=api.cors,
         )
         register_admin(app, admin)
-    if settings.watch:
+        after.append(admin.record)
+    if settings.watch:  # the poller, started in the serving process (after any fork)
         paths = settings.fixtures or (default_fixture_dir(),)
         watcher = FixtureWatcher(paths, api.contract, api.data)
         app.extensions[WATCH_EXTENSION] = watcher
-        app.before_request(watcher.ensure_running)  # in the serving process, after any fork
+        before.append(lambda _request: watcher.ensure_running())
+    return before, after
+
+
+def _log(request: Request, response: Response, started: float) -> None:
+    log_access(request.method, request.path, response.status_code, started)
 
 
 def load_store(settings: Settings, contract: Contract) -> RecordStore:
@@ -113,16 +126,3 @@ def allowed_methods(contract: Contract) -> tuple[str, ...]:
     return tuple(m for m in ("GET", "HEAD", "OPTIONS") if m in methods) + tuple(
         sorted(methods - {"GET", "HEAD", "OPTIONS"})
     )
-
-
-def _install_hooks(app: Flask, cors: Cors) -> None:
-    @app.before_request
-    def start_clock() -> None:
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def finish(response: Response) -> Response:
-        cors.apply(response.headers, request.headers.get("Origin"))
-        started = g.get("started", time.perf_counter())
-        log_access(request.method, request.path, response.status_code, started)
-        return response

@@ -48,11 +48,16 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
+    environ = os.environ if environ is None else environ
     try:
-        settings = settings_from(args, os.environ if environ is None else environ)
+        settings = settings_from(args, environ)
         app = create_app(settings)
         listener = bind(settings.host, settings.port)
-    except (UsageError, SettingsError, FixtureError, GeneratorError, SpecError) as exc:
+    except (FixtureError, SpecError) as exc:  # a file named by a flag or an env variable
+        field = "fixtures" if isinstance(exc, FixtureError) else "spec_path"
+        variable = _variable(_FLAG.get(field, field), args, environ)
+        return _fail(f"{variable}: {exc}" if variable else str(exc))
+    except (UsageError, SettingsError, GeneratorError) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
@@ -127,21 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "host": ("HOST", str),
-    "port": ("PORT", int),
+    "port": ("PORT", lambda v: _integer(v)),
     "fixtures": ("FIXTURES", lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p)),
     "tokens": ("TOKENS", lambda v: tuple(t.strip() for t in v.split(",") if t.strip())),
     "forbidden_tokens": ("FORBIDDEN_TOKENS", lambda v: tuple(t.strip() for t in v.split(","))),
-    "generate": ("GENERATE", int),
-    "seed": ("SEED", int),
-    "delay_ms": ("DELAY", int),
+    "generate": ("GENERATE", lambda v: _integer(v)),
+    "seed": ("SEED", lambda v: _integer(v)),
+    "delay_ms": ("DELAY", lambda v: _integer(v)),
     "cors_origin": ("CORS_ORIGIN", str),
-    "workers": ("WORKERS", int),
-    "threads": ("THREADS", int),
+    "workers": ("WORKERS", lambda v: _integer(v)),
+    "threads": ("THREADS", lambda v: _integer(v)),
     "server": ("SERVER", str),
     "strict_params": ("STRICT_PARAMS", lambda v: _boolean(v)),
     "spec_path": ("SPEC", Path),
     "admin_token": ("ADMIN_TOKEN", str),
-    "journal_size": ("JOURNAL_SIZE", int),
+    "journal_size": ("JOURNAL_SIZE", lambda v: _integer(v)),
     "watch": ("WATCH", lambda v: _boolean(v)),
     "access_log": ("ACCESS_LOG", lambda v: _boolean(v)),
 }
@@ -150,7 +155,11 @@ _FLAG = {"tokens": "token", "forbidden_tokens": "forbidden_token", "delay_ms": "
 
 
 def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
-    """One Settings: each field from its flag, else its env var, else the default."""
+    """One Settings: each field from its flag, else its env var, else the default.
+
+    A bad value is a :class:`UsageError` whose one line names where it came from: the env
+    variable when it came from one (the flag's name is in the message otherwise).
+    """
     values: dict[str, Any] = {}
     for field, (suffix, parse) in _ENV.items():
         flag = getattr(args, _FLAG.get(field, field))
@@ -161,7 +170,20 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
                 values[field] = parse(environ[ENV_PREFIX + suffix])
             except ValueError as exc:
                 raise UsageError(f"{ENV_PREFIX}{suffix}: {exc}") from exc
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except SettingsError as exc:
+        variable = _variable(str(exc).split(":", 1)[0], args, environ)
+        raise UsageError(f"{variable}: {exc}" if variable else str(exc)) from exc
+
+
+def _variable(setting: str, args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The env variable a setting (named as its flag) was read from, if it was."""
+    for field, (suffix, _) in _ENV.items():
+        flag = _FLAG.get(field, field)
+        if flag.replace("_", "-") == setting and getattr(args, flag) is None:
+            return ENV_PREFIX + suffix if environ.get(ENV_PREFIX + suffix, "") else None
+    return None
 
 
 def banner(settings: Settings, port: int, records: int) -> str:
@@ -196,6 +218,13 @@ def network_warning(settings: Settings) -> str | None:
         f"listening on {settings.host} with the default token {DEFAULT_TOKEN!r}: anyone on "
         "the network can read the data; set --token."
     )
+
+
+def _integer(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an integer") from None
 
 
 def _boolean(value: str) -> bool:

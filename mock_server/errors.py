@@ -1,7 +1,8 @@
 """Every error the mock answers, and the one renderer that turns it into the spec's Error body.
 
 Errors are raised anywhere as :class:`ApiError`; Werkzeug's own HTTP errors (404, 405, 413,
-bad encodings ...) and unexpected exceptions are mapped here too, so no error leaves the
+bad encodings ...) and unexpected exceptions are mapped here too, by :func:`to_response`,
+which both branches of the pipeline (the grades branch and Flask) use: no error leaves the
 app as HTML and the wire cannot disagree with the spec's ``Error`` schema.
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+import flask
 import orjson
-from flask import Flask, Response, request
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request
 
 from spec.loader import GRADES_PATH
 
@@ -52,11 +55,22 @@ def render(status: int, body: bytes, headers: Mapping[str, str] | None = None) -
     return response
 
 
-def render_error(error: ApiError) -> Response:
-    return render(error.status, error_body(error.detail), error.headers)
+def to_response(exc: BaseException, request: Request) -> Response:
+    """The one mapping of an exception to an answer, for every branch of the pipeline.
+
+    :class:`ApiError` as raised; a Werkzeug HTTP error (404, 405, 413, a bad encoding ...)
+    with its status and a JSON detail; anything else a 500 whose exception goes to the log,
+    never to the client.
+    """
+    if isinstance(exc, ApiError):
+        return render(exc.status, error_body(exc.detail), exc.headers)
+    if isinstance(exc, HTTPException):
+        return _from_http_exception(exc, request)
+    log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return render(500, error_body(SERVER_ERROR_DETAIL))
 
 
-def _from_http_exception(exc: HTTPException) -> Response:
+def _from_http_exception(exc: HTTPException, request: Request) -> Response:
     headers: dict[str, str] = {}
     detail = (exc.description or exc.name or "Error").strip()
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
@@ -71,14 +85,6 @@ def _from_http_exception(exc: HTTPException) -> Response:
     return render(exc.code or 500, error_body(detail), headers)
 
 
-def render_unexpected(exc: Exception) -> Response:
-    """A 500 with a generic detail; the exception goes to the log, never to the client."""
-    log.exception("unhandled error: %s", type(exc).__name__)
-    return render(500, error_body(SERVER_ERROR_DETAIL))
-
-
 def register_error_handlers(app: Flask) -> None:
-    """Route every error through the renderer above."""
-    app.register_error_handler(ApiError, render_error)
-    app.register_error_handler(HTTPException, _from_http_exception)
-    app.register_error_handler(Exception, render_unexpected)
+    """Flask's errors go through :func:`to_response` too (one handler: every exception)."""
+    app.register_error_handler(Exception, lambda exc: to_response(exc, flask.request))

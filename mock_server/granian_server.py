@@ -6,14 +6,15 @@ where gunicorn's gthread workers stayed below Prism (``docs/benchmarks.md``). Th
 built before the server starts (bad fixtures stop the start with one line); forked workers
 inherit it, spawned ones (macOS, Python 3.14) rebuild it from the settings.
 
-HTTP-level limits that gunicorn enforces itself (request line and header field size) are
-checked here, before the app, so both engines answer them with the same JSON errors.
+This module only configures the engine: the app it serves is ``create_app``'s, whose
+pipeline also answers the HTTP-level limits gunicorn enforces itself (request line and
+header field size), so both engines answer them with the same JSON errors.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, MutableMapping
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from granian import Granian
@@ -21,55 +22,22 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
-from mock_server.errors import error_body, render
-from mock_server.limits import (
-    MAX_GRACE_S,
-    MAX_HEADER_FIELD,
-    MAX_REQUEST_LINE,
-    REQUEST_HEAD_TIMEOUT_S,
-)
+from mock_server.limits import MAX_GRACE_S, REQUEST_HEAD_TIMEOUT_S
 from mock_server.settings import Settings
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
     from flask import Flask
 
 MAX_BUFFER_BYTES = 64 * 1024
 """A request head larger than this is refused by granian itself (431, empty body)."""
 
 
-class RequestLimits:
-    """WSGI middleware: a 414 or 431 JSON Error for a request line or header field too long."""
-
-    def __init__(self, app: WSGIApplication, cors_origin: str) -> None:
-        self._app = app
-        self._cors_origin = cors_origin
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        problem = _over_limit(environ)
-        if problem is None:
-            return self._app(environ, start_response)
-        status, detail = problem
-        headers = {"Access-Control-Allow-Origin": self._cors_origin, "Connection": "close"}
-        return render(status, error_body(detail), headers)(environ, start_response)
-
-
-def _over_limit(environ: WSGIEnvironment) -> tuple[int, str] | None:
-    target, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
-    line = len(environ.get("REQUEST_METHOD", "")) + len(target) + len(query) + 10
-    if line > MAX_REQUEST_LINE:
-        return 414, f"Request line over {MAX_REQUEST_LINE} bytes."
-    for key, value in environ.items():
-        if key.startswith("HTTP_") and len(key) - 3 + len(value) > MAX_HEADER_FIELD:
-            return 431, "Request headers too large."
-    return None
-
-
 class AppLoader:
     """What each worker calls for its app: the prebuilt one when forked, else a new one."""
 
     def __init__(self, app: Flask, settings: Settings) -> None:
-        self._app: WSGIApplication | None = RequestLimits(app, settings.cors_origins[0])
+        self._app: WSGIApplication | None = app
         self._settings = settings
 
     def __call__(self) -> WSGIApplication:
@@ -77,7 +45,7 @@ class AppLoader:
         if self._app is None:  # a spawned worker: nothing inherited
             from mock_server.app import create_app
 
-            self._app = RequestLimits(create_app(self._settings), self._settings.cors_origins[0])
+            self._app = create_app(self._settings)
         return self._app
 
     def __getstate__(self) -> dict[str, Any]:

@@ -7,7 +7,9 @@ gives is the spec's JSON Error, even to malformed HTTP and to a client that stal
 The CLI binds the listening socket itself and hands gunicorn its file descriptor, so a
 port in use is one clear line before gunicorn starts. Errors gunicorn answers on its own
 (request line or headers too large, malformed HTTP) are rendered as the spec's JSON Error
-too, by a worker subclass, instead of gunicorn's HTML page.
+too, by a worker subclass, instead of gunicorn's HTML page, with the texts of
+:mod:`mock_server.limits` and the headers of the app's one :class:`Cors`. Otherwise this
+module only configures the engine: it serves ``create_app``'s app as it is.
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
-from mock_server.errors import error_body
+from mock_server.app import EXTENSION
+from mock_server.cors import Cors
+from mock_server.errors import SERVER_ERROR_DETAIL, error_body
 from mock_server.limits import (
+    HEADERS_TOO_LARGE,
     MAX_GRACE_S,
     MAX_HEADER_FIELD,
     MAX_REQUEST_LINE,
     REQUEST_HEAD_TIMEOUT_S,
+    URI_TOO_LONG,
 )
 from mock_server.settings import Settings
 
@@ -69,7 +75,8 @@ class HeadDeadlineSocket(socket.socket):
 class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
     """A gthread worker that answers HTTP-level errors with the JSON Error body."""
 
-    cors_origin = "*"
+    cors: Cors
+    """The app's one Cors object (set by :class:`MockServer`)."""
 
     def handle(self, conn: Any) -> Any:
         if not isinstance(conn.sock, HeadDeadlineSocket):
@@ -91,10 +98,10 @@ class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
         else:  # the type only: a message may quote a header value, i.e. a token
             self.log.warning("invalid request: %s", type(exc).__name__)
         body = error_body(detail)
+        cors = "".join(f"{k}: {v}\r\n" for k, v in self.cors.headers(_origin(req)))
         head = (
             f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"Access-Control-Allow-Origin: {self.cors_origin}\r\n\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{cors}\r\n"
         )
         try:
             client.sendall(head.encode("latin-1") + body)
@@ -102,16 +109,24 @@ class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
             self.log.debug("could not send the error response")
 
 
+def _origin(req: Any) -> str | None:
+    """The request's ``Origin``, when gunicorn parsed the headers before failing."""
+    for name, value in getattr(req, "headers", None) or ():
+        if name.upper() == "ORIGIN":
+            return str(value)
+    return None
+
+
 def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, RequestHeadTimeout):
         return 408, "Request Timeout", f"Request not received within {REQUEST_HEAD_TIMEOUT_S} s."
     if isinstance(exc, http_errors.LimitRequestLine):
-        return 414, "URI Too Long", f"Request line over {MAX_REQUEST_LINE} bytes."
+        return 414, "URI Too Long", URI_TOO_LONG
     if isinstance(exc, http_errors.LimitRequestHeaders):
-        return 431, "Request Header Fields Too Large", "Request headers too large."
+        return 431, "Request Header Fields Too Large", HEADERS_TOO_LARGE
     if isinstance(exc, http_errors.ParseException):
         return 400, "Bad Request", f"Malformed HTTP request ({type(exc).__name__})."
-    return 500, "Internal Server Error", "A server error occurred."
+    return 500, "Internal Server Error", SERVER_ERROR_DETAIL
 
 
 class MockServer(BaseApplication):  # type: ignore[misc]
@@ -124,7 +139,8 @@ class MockServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
-        worker = type("Worker", (JsonErrorWorker,), {"cors_origin": self._cors_origin()})
+        cors = self._app.extensions[EXTENSION].cors
+        worker = type("Worker", (JsonErrorWorker,), {"cors": cors})
         options: dict[str, Any] = {
             "bind": [f"fd://{self._listener.fileno()}"],
             "workers": self._settings.workers,
@@ -144,7 +160,3 @@ class MockServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         return self._app
-
-    def _cors_origin(self) -> str:
-        origins = self._settings.cors_origins
-        return origins[0]

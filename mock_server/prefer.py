@@ -1,9 +1,11 @@
-"""The ``Prefer`` request header (Stoplight Prism's scenario control), parsed and checked.
+"""The ``Prefer`` request header (RFC 7240, with Stoplight Prism's vocabulary), parsed.
 
 ``Prefer: code=503, delay=200`` or ``Prefer: example=by_course`` or
-``Prefer: dynamic=true; seed=7``: preferences separated by ``,`` or ``;`` (RFC 7240 style),
-values optionally quoted. Every key and combination is checked against the contract, so an
-impossible wish is a 400 that says why, never a crash or a silently ignored header.
+``Prefer: dynamic=true; seed=7``: preferences separated by ``,`` or ``;``, values optionally
+quoted. As RFC 7240 asks, a preference the mock does not support (``return=minimal``,
+``respond-async``, ...) is ignored, so a library's default cannot break a request; a
+supported one with an unusable value or combination is checked against the contract and is
+a 400 that says why. What was applied is echoed in ``Preference-Applied`` (``routes.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 from mock_server.errors import BadRequest
 from spec.loader import SUCCESS, Contract
 
-_PAIR = re.compile(r'^\s*([A-Za-z-]+)\s*=\s*"?([^"]*)"?\s*$')
+_TOKEN = re.compile(r"^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(=?)")
+_VALUE = re.compile(r'^\s*"?([^"]*)"?\s*$')
 KEYS = ("code", "example", "dynamic", "seed", "delay")
 
 
@@ -52,15 +55,16 @@ def _pairs(values: list[str]) -> dict[str, str]:
     for item in (part for value in values for part in re.split(r"[,;]", value)):
         if not item.strip():
             continue
-        match = _PAIR.match(item)
-        if not match:
+        token = _TOKEN.match(item)
+        if token is None or token.group(1).lower() not in KEYS:
+            continue  # RFC 7240: a preference the server does not support is ignored
+        key = token.group(1).lower()
+        value = _VALUE.match(item[token.end() :]) if token.group(2) else None
+        if value is None:
             raise BadRequest(f"Prefer: {item.strip()!r} is not of the form key=value.")
-        key, value = match.group(1).lower(), match.group(2).strip()
-        if key not in KEYS:
-            raise BadRequest(f"Prefer: unknown preference {key!r} (supported: {', '.join(KEYS)}).")
         if key in found:
             raise BadRequest(f"Prefer: {key} given more than once.")
-        found[key] = value
+        found[key] = value.group(1).strip()
     return found
 
 

@@ -1,19 +1,24 @@
-"""The grades operation: sticky scenarios, auth, Prefer scenarios, query validation, records."""
+"""The grades operation: sticky scenarios, Prefer scenarios, delay, auth, validation, records.
+
+Planned in two halves so the pipeline owns the wait between them: :meth:`GradesApi.plan`
+(sticky scenario, ``Prefer``: how long to wait, what to answer), then
+:meth:`GradesCall.answer` (forced status, or auth → query validation → records).
+"""
 
 from __future__ import annotations
 
 import random
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response as WsgiResponse
 
 from mock_server.auth import Authenticator
 from mock_server.cors import Cors
 from mock_server.dataset import DataSet
-from mock_server.errors import JSON, render
+from mock_server.errors import JSON, BadRequest, render
 from mock_server.generator import RecordGenerator
 from mock_server.prefer import Preferences, parse_prefer
 from mock_server.scenarios import forced_response
@@ -44,38 +49,57 @@ class GradesApi:
         """The records served right now (the admin API and ``--watch`` swap them)."""
         return self.data.current()
 
-    def list_grades(self, request: Request) -> Response:
-        """GET (and HEAD): the real API's behaviour, or the scenario ``Prefer`` asks for.
+    def plan(self, request: Request) -> GradesCall:
+        """How a GET (or HEAD) will be answered: first a delay, then :meth:`GradesCall.answer`.
 
-        It takes a plain Werkzeug request, so the Flask route and the WSGI fast path
-        (:mod:`mock_server.fast_path`) run this same code.
+        The delay (sticky scenario, ``Prefer: delay=``, ``--delay``) is returned, not slept,
+        so the pipeline owns the wait as a step of its own. Never raises: a bad ``Prefer`` is
+        the answer's 400, after any sticky delay.
         """
         sticky = self.sticky.take(request.args)
-        if sticky is not None:
-            time.sleep(sticky.delay_ms / 1000)
-            if sticky.status is not None and sticky.status != int(SUCCESS):
-                body, headers = forced_response(self.contract, sticky.status)
-                return render(sticky.status, body, headers)
+        waited = 0 if sticky is None else sticky.delay_ms
+        if sticky is not None and sticky.status is not None and sticky.status != int(SUCCESS):
+            return GradesCall(self, request, waited, forced=sticky.status)
         # A WSGI environ holds one (comma-joined) value per header: .get, not .getlist, which
         # scans every environ key (all of os.environ under granian) on each request.
         prefer = request.headers.get("Prefer")
-        prefs = parse_prefer([prefer] if prefer else [], self.contract, MAX_DELAY_MS)
+        try:
+            prefs = parse_prefer([prefer] if prefer else [], self.contract, MAX_DELAY_MS)
+        except BadRequest as error:
+            return GradesCall(self, request, waited, error=error)
         delay = self.settings.delay_ms if prefs.delay_ms is None else prefs.delay_ms
-        if delay:
-            time.sleep(delay / 1000)
+        call = GradesCall(self, request, waited + delay, prefs=prefs)
+        if prefs.delay_ms is not None:
+            call.applied.append(f"delay={prefs.delay_ms}")
+        return call
+
+    def answer(self, call: GradesCall) -> Response:
+        """The answer once the delay is over: the real API's, or the scenario asked for."""
+        prefs = call.prefs
+        if call.forced is not None:
+            return self._forced(call.forced)
         if prefs.code is not None and prefs.code != int(SUCCESS):
-            body, headers = forced_response(self.contract, prefs.code)
-            return render(prefs.code, body, headers)
+            call.applied.append(f"code={prefs.code}")
+            return self._forced(prefs.code)
         if prefs.code is None:  # a forced code overrides auth, as in Prism
-            self.auth.check(request.headers.get("Authorization"))
-        query = self.validate(request.args)
+            self.auth.check(call.request.headers.get("Authorization"))
+        else:
+            call.applied.append(f"code={prefs.code}")
+        query = self.validate(call.request.args)
         course_id, username = query.get("course_id"), query.get("username")
         if prefs.example is not None:
+            call.applied.append(f"example={prefs.example}")
             example = self.contract.response_examples()[prefs.example]
             return render(200, orjson.dumps(example))
         if prefs.dynamic:
+            call.applied.append("dynamic=true")
+            call.applied.extend([] if prefs.seed is None else [f"seed={prefs.seed}"])
             return render(200, self._dynamic(prefs, course_id, username))
         return self._records(course_id, username)
+
+    def _forced(self, status: int) -> Response:
+        body, headers = forced_response(self.contract, status)
+        return render(status, body, headers)
 
     def _records(self, course_id: str | None, username: str | None) -> Response:
         store = self.data.current()  # once: a swap mid-request must not mix two data sets
@@ -90,25 +114,57 @@ class GradesApi:
         store = RecordGenerator(self.contract, seed).store(DYNAMIC_RECORDS, course_id, username)
         return store.render(list(range(len(store))))
 
-    def preflight(self) -> Response:
+    def preflight(self) -> WsgiResponse:
         """OPTIONS: the CORS preflight; it carries no credentials, so it needs none."""
-        response = Response(status=204)
-        del response.headers["Content-Type"]  # no body, so no type
-        self.cors.preflight(response.headers)
-        return response
+        return self.cors.preflight()
+
+
+@dataclass
+class GradesCall:
+    """One grades request between :meth:`GradesApi.plan` and its answer.
+
+    ``delay_ms`` is what the pipeline waits first; ``applied`` collects the preferences that
+    took effect, for ``Preference-Applied`` (RFC 7240).
+    """
+
+    api: GradesApi
+    request: Request
+    delay_ms: int
+    prefs: Preferences = field(default_factory=Preferences)
+    forced: int | None = None
+    """A sticky scenario's status: answered as is, ``Prefer`` unread."""
+    error: BadRequest | None = None
+    """An unusable ``Prefer``: the answer is this 400."""
+    applied: list[str] = field(default_factory=list)
+
+    def answer(self) -> Response:
+        """The answer, once ``delay_ms`` has passed; raises the spec's errors as ApiError."""
+        if self.error is not None:
+            raise self.error
+        return self.api.answer(self)
+
+    def label(self, response: Response) -> None:
+        """Say which preferences were applied (none: no header), whatever the answer."""
+        if self.applied:
+            response.headers["Preference-Applied"] = ", ".join(self.applied)
+
+
+def _served_by_the_pipeline() -> Response:
+    """Never called: the pipeline answers GET and HEAD on the grades path itself."""
+    raise RuntimeError("the grades GET is routed by mock_server.pipeline, not by Flask")
 
 
 def grades_blueprint(api: GradesApi) -> Blueprint:
-    """The grades path, with the methods the contract declares (HEAD comes with GET)."""
+    """The grades path, with the methods the contract declares (HEAD comes with GET).
+
+    The GET rule is there so Flask's routing knows the path's methods (a 405's ``Allow``);
+    the answers come from the pipeline's grades branch (:mod:`mock_server.pipeline`).
+    """
     blueprint = Blueprint("grades", __name__)
     methods = api.contract.methods()
     if "GET" in methods:
-
-        def list_grades() -> Response:
-            return api.list_grades(request)
-
         blueprint.add_url_rule(
-            GRADES_PATH, "list", list_grades, methods=["GET"],
+            GRADES_PATH, "list", _served_by_the_pipeline, methods=["GET"],
             provide_automatic_options=False,
         )  # fmt: skip
     if "OPTIONS" in methods:

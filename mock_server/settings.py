@@ -6,10 +6,12 @@ Configuration flows one way: the CLI builds a :class:`Settings`, hands it to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 DEFAULT_TOKEN = "local-dev-token"
 """Accepted when no ``--token`` is given: for local use only (documented in the README)."""
@@ -106,6 +108,14 @@ def _problems(s: Settings) -> list[str]:
         problems.append(f"delay: {s.delay_ms} ms is not in 0..{MAX_DELAY_MS}")
     if not s.cors_origins or ("*" in s.cors_origins and len(s.cors_origins) > 1):
         problems.append("cors-origin: give '*' or a comma-separated list of origins")
+    problems.extend(
+        f"cors-origin: {o!r} is not an origin: give scheme://host[:port] without a path, "
+        "e.g. http://localhost:3000 (a browser sends exactly that)"
+        for o in s.cors_origins
+        if o != "*" and not _is_origin(o)
+    )
+    if s.host and not _HOST.fullmatch(s.host):
+        problems.append(f"host: {s.host!r} is not an IP address or a host name")
     if not 1 <= s.workers <= 64:
         problems.append(f"workers: {s.workers} is not in 1..64")
     if s.threads is not None and not 1 <= s.threads <= 256:
@@ -114,6 +124,24 @@ def _problems(s: Settings) -> list[str]:
         problems.append(f"server: {s.server!r} is not one of {', '.join(SERVERS)}")
     problems.extend(_admin_problems(s))
     return problems
+
+
+_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%a-z]*")
+
+
+def _is_origin(value: str) -> bool:
+    """``scheme://host[:port]`` exactly: what a browser's ``Origin`` header can be."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not (parts.path or parts.query or parts.fragment or "@" in parts.netloc)
+        and value == f"{parts.scheme}://{parts.netloc}"
+    )
 
 
 def _admin_problems(s: Settings) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from urllib.parse import quote
 
 import jsonschema
 from werkzeug.datastructures import MultiDict
@@ -64,7 +65,15 @@ class QueryValidator:
     def _uncached_problem(self, name: str, value: str) -> str | None:
         """What is wrong with ``value`` for parameter ``name``, or ``None``."""
         error = _most_telling(self._validators[name].iter_errors(value))
-        return None if error is None else _describe(error)
+        if error is None:
+            return None
+        if " " in value and self._validators[name].is_valid(value.replace(" ", "+")):
+            encoded = quote(value.replace(" ", "+"), safe=":")
+            return (
+                f"{_describe(error)} A '+' in a query string means a space: "
+                f"send '+' as %2B ({name}={encoded})."
+            )
+        return _describe(error)
 
 
 def _most_telling(

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from spec.drift import compare
+from spec.drift import compare, known
 from spec.gitbook import GitBookError, read_page
 from spec.loader import GRADES_PATH, SPEC_PATH, Contract, SpecError, load_contract
 
@@ -110,7 +110,10 @@ def _drift(arguments: argparse.Namespace) -> int:
     differences = compare(blocks, contract)
     for difference in differences:
         print(difference)
+    left_out = ", ".join(defect.defect for defect in known(blocks, contract))
+    notes = f" (known page defects left out: {left_out}, see docs/transcription.md)"
     where = f"{page} ({len(blocks)} swagger block(s)) and {contract.path}"
+    where += notes if left_out else ""
     if differences:
         print(f"{len(differences)} difference(s) between {where}")
         return EXIT_DRIFT

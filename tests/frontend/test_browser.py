@@ -3,6 +3,10 @@
 A page on another origin fetches the grades with a Bearer token and renders a table; with a
 wrong token it shows the 401 ``detail`` (readable only because errors carry CORS headers);
 Swagger UI at ``/docs`` loads from loopback alone and its "Try it out" gets a 200.
+A probe page (``pages/probe.html``) does what frontends do with the mock's features: each
+``Prefer`` form (reading ``Retry-After`` and ``Preference-Applied``), a 401's
+``WWW-Authenticate`` and ``detail``, a 414 under several ``--cors-origin`` origins, and the
+effect of the admin API driven by the test runner.
 Locally these tests skip when Chromium is missing; with ``CI=true`` they must run.
 """
 
@@ -19,7 +23,7 @@ import pytest
 import requests
 from flask import Flask, send_from_directory
 
-from mock_server import create_app
+from mock_server import Settings, create_app
 from spec.loader import GRADES_PATH
 from tests.servers import serve_in_thread
 
@@ -154,3 +158,114 @@ def test_missing_chromium_skips_locally_and_fails_on_ci(
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="apt-get install chromium"):
         _require_chromium()
+
+
+# What frontends do with the mock's features, from a page on another origin (probe.html):
+# every fetch below crosses origins, so Chromium enforces the preflight (Prefer, Authorization)
+# and hides any response header the mock does not expose.
+
+
+def open_probe(page: Any, page_url: str) -> Any:
+    page.goto(f"{page_url}/probe.html")
+    page.wait_for_selector("body[data-state=ready]", state="attached")
+
+    def probe(url: str, **headers: str) -> dict[str, Any]:
+        result: dict[str, Any] = page.evaluate("([u, h]) => window.probe(u, h)", [url, headers])
+        assert "error" not in result, f"the browser refused the fetch: {result['error']}"
+        return result
+
+    return probe
+
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.mark.parametrize(
+    ("prefer", "status", "readable"),
+    [
+        ("code=503", 503, {"retry-after": "120", "preference-applied": "code=503"}),
+        ("code=429", 429, {"retry-after": "30", "preference-applied": "code=429"}),
+        ("example=by_course", 200, {"preference-applied": "example=by_course"}),
+        ("dynamic=true, seed=7", 200, {"preference-applied": "dynamic=true, seed=7"}),
+        ("delay=400", 200, {"preference-applied": "delay=400"}),
+        ("return=minimal, code=503", 503, {"preference-applied": "code=503"}),
+    ],
+)
+def test_page_uses_each_prefer_form(
+    page: Any, page_url: str, mock_url: str, prefer: str, status: int, readable: dict[str, str]
+) -> None:
+    probe = open_probe(page, page_url)
+    answer = probe(mock_url + GRADES_PATH, Prefer=prefer, **AUTH)
+    direct = requests.get(mock_url + GRADES_PATH, headers={"Prefer": prefer, **AUTH}, timeout=10)
+    assert answer["status"] == status == direct.status_code
+    for name, value in readable.items():
+        assert answer["headers"][name] == direct.headers[name]
+        if name != "retry-after":  # the spec's example value, not a constant of this test
+            assert answer["headers"][name] == value
+    assert answer["body"] == direct.json() or prefer.startswith("delay")
+    if prefer.startswith("dynamic"):
+        assert probe(mock_url + GRADES_PATH, Prefer=prefer, **AUTH)["body"] == answer["body"]
+    if prefer.startswith("delay"):
+        assert answer["ms"] >= 400
+    assert page.outside == []
+
+
+def test_page_reads_www_authenticate_and_the_detail_of_a_401(
+    page: Any, page_url: str, mock_url: str
+) -> None:
+    probe = open_probe(page, page_url)
+    answer = probe(mock_url + GRADES_PATH, Authorization="Bearer wrong-token")
+    assert answer["status"] == 401
+    assert answer["headers"]["www-authenticate"].startswith("Bearer")
+    assert answer["body"]["detail"] == "Invalid token."
+
+
+def test_page_reads_the_error_of_a_414_under_several_origins(page: Any, page_url: str) -> None:
+    """The page's origin is the second of two: the 414 must name it (and Vary on Origin)."""
+    origins = f"http://first.test,{page_url}"
+    with serve_in_thread(create_app(Settings(cors_origin=origins))) as mock:
+        probe = open_probe(page, page_url)
+        answer = probe(f"{mock}{GRADES_PATH}?username=" + "a" * 9000)  # a simple request
+        assert answer["status"] == 414
+        assert answer["body"]["detail"].startswith("Request line over")
+        headers = requests.get(mock + GRADES_PATH, headers={"Origin": page_url}, timeout=10)
+        assert headers.headers["Vary"] == "Origin"
+
+
+def test_runner_drives_the_admin_api_while_the_page_observes(page: Any, page_url: str) -> None:
+    admin_token = "browser-admin-token"
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    with serve_in_thread(create_app(Settings(admin_token=admin_token))) as mock:
+        probe = open_probe(page, page_url)
+        url = mock + GRADES_PATH
+        assert len(probe(url, **AUTH)["body"]) > 1
+        record = probe(url, **AUTH)["body"][0]
+        put = requests.put(f"{mock}/__mock/records", json=[record], headers=admin, timeout=10)
+        assert put.json() == {"count": 1}
+        assert probe(url, **AUTH)["body"] == [record]
+        scenario = {"count": 1, "status": 503}
+        requests.post(f"{mock}/__mock/scenarios", json=scenario, headers=admin, timeout=10)
+        forced = probe(url, **AUTH)
+        assert forced["status"] == 503 and forced["headers"]["retry-after"].isdigit()
+        assert probe(url, **AUTH)["status"] == 200  # the scenario was used up
+        journal = requests.get(f"{mock}/__mock/journal", headers=admin, timeout=10).json()
+        assert [e["status"] for e in journal["entries"] if e["method"] == "GET"][-2:] == [
+            503,
+            200,
+        ]
+
+
+def test_the_documented_fetch_with_prefer_works_as_written(
+    page: Any, page_url: str, mock_url: str
+) -> None:
+    """docs/mock-server.md's browser example, run as written from another origin."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "mock-server.md").read_text()
+    blocks = [b for b in doc.split("```js\n")[1:] if "Prefer:" in b.split("```")[0]]
+    assert len(blocks) == 1, "docs/mock-server.md: one js example with Prefer"
+    code = blocks[0].split("```")[0].replace("http://127.0.0.1:8080", mock_url)
+    open_probe(page, page_url)
+    logged: list[str] = []
+    page.on("console", lambda m: logged.append(m.text) if m.type == "log" else None)
+    page.evaluate(f"async () => {{\n{code}\n}}")
+    assert logged[:2] == ["503 30", "delay=200, code=503"]
+    assert logged[2] == "Service temporarily unavailable, try again later."

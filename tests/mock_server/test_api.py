@@ -202,3 +202,18 @@ def test_request_log_has_no_token(client, caplog):
     assert lines[0].startswith(f"GET {GRADES_PATH} 200 ") and lines[0].endswith("ms")
     assert lines[1].startswith(f"GET {GRADES_PATH} 401 ")
     assert not any("secret" in line or "local-dev-token" in line for line in lines)
+
+
+def test_a_raw_plus_in_a_course_key_gets_a_400_that_says_to_send_2b(client):
+    response = client.get(f"{GRADES_PATH}?course_id=course-v1:edX+Demo+2024", headers=AUTH)
+    assert response.status_code == 400
+    detail = response.get_json()["detail"]
+    assert "send '+' as %2B" in detail
+    assert "course_id=course-v1:edX%2BDemo%2B2024" in detail
+    encoded = client.get(f"{GRADES_PATH}?course_id=course-v1:edX%2BDemo%2B2024", headers=AUTH)
+    assert encoded.status_code == 200
+
+
+def test_a_space_that_no_plus_would_fix_gets_no_hint(client):
+    response = client.get(f"{GRADES_PATH}?course_id=not a key", headers=AUTH)
+    assert response.status_code == 400 and "%2B" not in response.get_json()["detail"]

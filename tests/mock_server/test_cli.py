@@ -71,7 +71,9 @@ def test_flags_win_over_env_vars():
         (["--token", ""], {}, "token: give at least one non-empty token"),
         (["--token", "x", "--forbidden-token", "x"], {}, "both accepted and forbidden"),
         (["--cors-origin", "*,http://a"], {}, "cors-origin: give '*' or"),
-        ([], {"GRADES_MOCK_PORT": "eighty"}, "GRADES_MOCK_PORT: invalid literal"),
+        ([], {"GRADES_MOCK_PORT": "eighty"}, "GRADES_MOCK_PORT: 'eighty' is not an integer"),
+        (["--cors-origin", "localhost:3000"], {}, "cors-origin: 'localhost:3000' is not an origin"),
+        (["--cors-origin", "http://a.test,http://b.test/app"], {}, "'http://b.test/app' is not"),
         ([], {"GRADES_MOCK_STRICT_PARAMS": "perhaps"}, "GRADES_MOCK_STRICT_PARAMS: 'perhaps'"),
         (["--fixtures", "/nonexistent.json"], {}, "/nonexistent.json: no such file or folder"),
         (["--spec", "/nonexistent.yaml"], {}, "/nonexistent.yaml: no such file"),
@@ -113,3 +115,27 @@ def test_network_warning_only_beyond_loopback_with_default_token():
     assert network_warning(Settings(host="::1")) is None
     assert "default token" in (network_warning(Settings(host="0.0.0.0")) or "")
     assert network_warning(Settings(host="0.0.0.0", tokens=("secret",))) is None
+
+
+BAD_ENV = {
+    "HOST": "no such host!", "PORT": "abc", "FIXTURES": "/nonexistent.json",
+    "TOKENS": " , ", "FORBIDDEN_TOKENS": "a,,b", "GENERATE": "-1", "SEED": "x",
+    "DELAY": "99999", "CORS_ORIGIN": "localhost:3000", "WORKERS": "0", "THREADS": "0",
+    "SERVER": "nginx", "STRICT_PARAMS": "maybe", "SPEC": "/nonexistent.yaml",
+    "ADMIN_TOKEN": " x ", "JOURNAL_SIZE": "0", "WATCH": "maybe", "ACCESS_LOG": "maybe",
+}  # fmt: skip
+
+
+def test_every_env_variable_is_covered_below():
+    from mock_server.cli import _ENV
+
+    assert {suffix for suffix, _ in _ENV.values()} == set(BAD_ENV)
+
+
+@pytest.mark.parametrize(("suffix", "value"), sorted(BAD_ENV.items()))
+def test_a_bad_env_variable_is_one_line_naming_it(capsys, suffix, value):
+    variable = f"GRADES_MOCK_{suffix}"
+    assert main([], {variable: value}) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"grades-mock: error: {variable}: "), err

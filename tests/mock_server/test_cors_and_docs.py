@@ -67,3 +67,31 @@ def test_docs_are_swagger_ui_served_locally(client):
 
 def test_healthz_counts_records(client):
     assert orjson.loads(client.get("/healthz").data) == {"status": "ok", "records": 166}
+
+
+def test_preflight_allows_every_header_the_mock_reads(client):
+    response = client.options(GRADES_PATH, headers={**PREFLIGHT, "Origin": "http://x.test"})
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"authorization", "content-type", "prefer"} <= allowed
+
+
+def test_every_answer_exposes_the_headers_a_page_reads(client):
+    for path, headers in ((GRADES_PATH, {"Prefer": "code=503"}), (GRADES_PATH, {}), ("/x", {})):
+        exposed = client.get(path, headers=headers).headers["Access-Control-Expose-Headers"]
+        names = {h.strip() for h in exposed.split(",")}
+        assert {"Retry-After", "WWW-Authenticate", "Preference-Applied", "Allow"} <= names
+
+
+def test_the_admin_api_answers_a_preflight_without_its_token(make_app):
+    app = make_app(admin_token="adm", cors_origin="http://a.test,http://b.test")
+    admin = app.test_client()  # not the validating client: /__mock/ is not the API's contract
+    response = admin.options(
+        "/__mock/records",
+        headers={**PREFLIGHT, "Origin": "http://b.test", "Access-Control-Request-Method": "PUT"},
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "http://b.test"
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]

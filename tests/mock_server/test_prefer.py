@@ -84,7 +84,6 @@ def test_global_delay(make_client):
 @pytest.mark.parametrize(
     ("value", "detail"),
     [
-        ("colour=blue", "unknown preference 'colour'"),
         ("code", "is not of the form key=value"),
         ("code=abc", "code='abc' is not a non-negative integer"),
         ("code=-1", "is not a non-negative integer"),
@@ -111,4 +110,40 @@ def test_unusable_preferences_give_400(client, value, detail):
 
 
 def test_empty_prefer_is_no_preference(client):
-    assert prefer(client, " , ;").status_code == 200
+    response = prefer(client, " , ;")
+    assert response.status_code == 200 and "Preference-Applied" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "value", ["return=minimal", "respond-async", "wait=10", "colour=blue", "handling=lenient"]
+)
+def test_unsupported_preferences_are_ignored(client, value):
+    """RFC 7240 section 2: a server ignores a preference it does not support."""
+    plain = client.get(GRADES_PATH, headers=AUTH)
+    response = prefer(client, value)
+    assert response.status_code == 200 and response.data == plain.data
+    assert "Preference-Applied" not in response.headers
+    both = prefer(client, f"{value}, example=empty")
+    assert both.get_json() == [] and both.headers["Preference-Applied"] == "example=empty"
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "applied"),
+    [
+        ("code=503, delay=10", 503, "delay=10, code=503"),
+        ("code=200", 200, "code=200"),
+        ('example="by_course"', 200, "example=by_course"),
+        ("dynamic=true; seed=7", 200, "dynamic=true, seed=7"),
+        ("dynamic=true", 200, "dynamic=true"),
+        ("return=minimal, delay=5", 200, "delay=5"),
+    ],
+)
+def test_preference_applied_says_what_was_applied(client, value, status, applied):
+    response = prefer(client, value)
+    assert response.status_code == status
+    assert response.headers["Preference-Applied"] == applied
+
+
+def test_a_delay_is_applied_even_when_the_answer_is_an_error(client):
+    response = prefer(client, "delay=5, example=all", auth=False)
+    assert response.status_code == 401 and response.headers["Preference-Applied"] == "delay=5"

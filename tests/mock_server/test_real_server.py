@@ -191,3 +191,22 @@ def test_an_environment_variable_cannot_pose_as_a_request_header(contract):
     env = {**os.environ, "HTTP_AUTHORIZATION": "Bearer local-dev-token"}
     with running(env=env) as started:
         assert started.get(contract).status_code == 401
+
+
+@pytest.mark.parametrize("engine", SERVERS)
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /?x=" + b"a" * 9000 + b" HTTP/1.1\r\nOrigin: http://b.test\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nOrigin: http://b.test\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    ],
+)
+def test_http_limits_carry_the_one_cors_decision(engine, request_bytes, status):
+    """Under several origins the limits' errors carry Vary, and the request's origin when
+    the engine read it (granian: always; gunicorn refuses before reading the headers)."""
+    with running("--server", engine, "--cors-origin", "http://a.test,http://b.test") as mock:
+        head = _raw(mock.base, request_bytes).partition(b"\r\n\r\n")[0].decode().lower()
+    assert head.startswith(f"http/1.1 {status}")
+    expected = "http://a.test" if engine == "gunicorn" else "http://b.test"
+    assert f"access-control-allow-origin: {expected}\r\n" in head
+    assert "vary: origin" in head and "retry-after" in head  # exposed
