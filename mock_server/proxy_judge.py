@@ -129,11 +129,11 @@ class Exchange:
             yield Finding("server-error", f"the upstream answered HTTP {status}")
         if self._bad_request is not None and 200 <= status < 300:
             yield Finding(
-                "negative_data_rejection",
+                rules.BAD_REQUEST_ACCEPTED,
                 f"a request the spec forbids ({self._bad_request}) was answered {status}",
             )
         if self._bad_request is None and status == 400:
-            yield Finding("positive_data_acceptance", "a request the spec allows was answered 400")
+            yield Finding(rules.GOOD_REQUEST_REJECTED, "a request the spec allows was answered 400")
 
     def _body_for(self, status: int, headers: Mapping[str, str]) -> _Body | None:
         decoder = _decoder(headers.get("Content-Encoding"))
@@ -159,9 +159,7 @@ class Exchange:
             content = contract.response(status, self.method.lower()).get("content", {})
             schema = content.get("application/json", {}).get("schema")
             if schema is not None and schema.get("title") == "Error":
-                yield from rules.error_response(
-                    contract, "response_schema_conformance", status, body
-                )
+                yield from rules.error_response(contract, rules.SCHEMA_VIOLATED, status, body)
 
     def _auth_scenario(self) -> str:
         sent = self._headers.get("Authorization")
@@ -203,7 +201,7 @@ class _RecordStream(_Body):
         if self._broken:
             return []
         if not self._started:
-            return _errors([Finding("response_schema_conformance", "the 200 has no body")])
+            return _errors([Finding(rules.SCHEMA_VIOLATED, "the 200 has no body")])
         try:
             self._parser.close()
         except ijson.JSONError as exc:
@@ -217,7 +215,7 @@ class _RecordStream(_Body):
         if data.lstrip()[:1] != b"[":
             self._broken = True
             detail = "the 200 body is not a JSON array"
-            return _errors([Finding("response_schema_conformance", detail)])
+            return _errors([Finding(rules.SCHEMA_VIOLATED, detail)])
         return []
 
     def _parse(self, data: bytes) -> list[Violation]:
@@ -242,7 +240,7 @@ class _RecordStream(_Body):
         if not self._judge.record_is_valid(record):  # describe only what fails (it is slow)
             problem = schema_problem(self._judge.record_validator.iter_errors(record))
         if problem is not None:
-            findings.append(Finding("response_schema_conformance", f"record {index}: {problem}"))
+            findings.append(Finding(rules.SCHEMA_VIOLATED, f"record {index}: {problem}"))
         if self._filters:
             findings += rules.filter_soundness(self._filters, [record], start=index)
         return _errors(findings) + [
@@ -291,4 +289,4 @@ def _has_body(status: int) -> bool:
 
 
 def _not_json(exc: Exception) -> Finding:
-    return Finding("response_schema_conformance", f"the 200 body is not valid JSON: {exc}")
+    return Finding(rules.SCHEMA_VIOLATED, f"the 200 body is not valid JSON: {exc}")

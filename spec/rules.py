@@ -211,6 +211,18 @@ def _tokens(header: str) -> set[str]:
     return {part.strip().lower() for part in header.split(",") if part.strip()}
 
 
+SCHEMA_VIOLATED = "schemathesis/response-violates-schema"
+UNDOCUMENTED_STATUS = "schemathesis/undocumented-status-code"
+UNDOCUMENTED_CONTENT_TYPE = "schemathesis/undocumented-content-type"
+MISSING_HEADERS = "schemathesis/missing-required-response-headers"
+HEADER_VIOLATES_SCHEMA = "schemathesis/response-header-does-not-conform-to-the-schema"
+BAD_REQUEST_ACCEPTED = "schemathesis/schema-violating-request-accepted"
+GOOD_REQUEST_REJECTED = "schemathesis/schema-valid-request-rejected"
+"""What Schemathesis' own checks are called in grades-contract's report (``schemathesis/`` and
+the failure's title, as ``contract_tests/verdict.py`` names them), for the rules below that
+judge the same things without Schemathesis (the validating proxy)."""
+
+
 def cors_origin_allowed(
     rule: str, origin: str, status: int, headers: Mapping[str, str]
 ) -> Iterator[Finding]:
@@ -226,11 +238,11 @@ def cors_origin_allowed(
 
 
 def declared_status(contract: Contract, method: str, status: int) -> Iterator[Finding]:
-    """The status is one the operation declares (Schemathesis: ``status_code_conformance``)."""
+    """The status is one the operation declares (Schemathesis' ``status_code_conformance``)."""
     declared = contract.statuses(method)
     if status not in declared:
         yield Finding(
-            "status_code_conformance",
+            UNDOCUMENTED_STATUS,
             f"HTTP {status} is not declared for {method.upper()} (declared: {declared})",
         )
 
@@ -243,7 +255,7 @@ def declared_content_type(
     media = (content_type or "").split(";")[0].strip().lower()
     if declared and media not in declared:
         yield Finding(
-            "content_type_conformance",
+            UNDOCUMENTED_CONTENT_TYPE,
             f"Content-Type {content_type!r} on HTTP {status}, declared: {declared}",
         )
 
@@ -252,18 +264,16 @@ def declared_headers(
     contract: Contract, method: str, status: int, headers: Mapping[str, str]
 ) -> Iterator[Finding]:
     """Each header the response declares is present when required and matches its schema
-    (Schemathesis: ``response_headers_conformance``)."""
+    (Schemathesis' ``response_headers_conformance``)."""
     for name, header in contract.response(status, method).get("headers", {}).items():
         value = headers.get(name)
         if value is None:
             if header.get("required"):
-                yield Finding(
-                    "response_headers_conformance", f"the HTTP {status} has no {name} header"
-                )
+                yield Finding(MISSING_HEADERS, f"the HTTP {status} has no {name} header")
             continue
         pattern = header.get("schema", {}).get("pattern")
         if pattern and not re.search(pattern, value):
             yield Finding(
-                "response_headers_conformance",
+                HEADER_VIOLATES_SCHEMA,
                 f"{name} {value!r} does not match the spec's pattern {pattern!r}",
             )

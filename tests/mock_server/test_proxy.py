@@ -20,6 +20,7 @@ import requests
 
 from mock_server import Settings, create_app
 from mock_server.proxy import ProxyConfig, ValidatingProxy
+from spec import rules
 from spec.loader import GRADES_PATH, load_contract
 from tests.contract.broken_servers import CATALOGUE
 from tests.servers import free_port, serve_in_thread
@@ -30,24 +31,24 @@ ORIGIN = "https://app.example"
 CLI = str(Path(sys.executable).with_name("grades-mock"))
 
 PROXY_RULE = {
-    "wrong-type": "response_schema_conformance",
-    "rfc3339-timestamp": "response_schema_conformance",
-    "missing-field": "response_schema_conformance",
-    "extra-field": "response_schema_conformance",
+    "wrong-type": rules.SCHEMA_VIOLATED,
+    "rfc3339-timestamp": rules.SCHEMA_VIOLATED,
+    "missing-field": rules.SCHEMA_VIOLATED,
+    "extra-field": rules.SCHEMA_VIOLATED,
     "course-filter-ignored": "filter-soundness/course_id",
     "prefix-match": "filter-soundness/course_id",
     "case-insensitive": "filter-soundness/username",
     "filters-ored": "filter-soundness/",
     "auth-ignored": "auth/no-token",
     "server-error": "server-error",
-    "html-content-type": "content_type_conformance",
-    "envelope": "response_schema_conformance",
+    "html-content-type": rules.UNDOCUMENTED_CONTENT_TYPE,
+    "envelope": rules.SCHEMA_VIOLATED,
     "401-without-www-authenticate": "auth/no-token",
     "duplicates": "invariant/unique-learner-course",
     "letter-without-timestamp": "invariant/letter-grade-has-passed-timestamp",
     "cors-wildcard-headers": "cors/preflight",
     "token-echoed": "auth/token-echoed",
-    "unknown-is-404": "status_code_conformance",
+    "unknown-is-404": rules.UNDOCUMENTED_STATUS,
 }
 """Catalogue defect -> the rule the proxy names. Passive traffic cannot show ``any-token``:
 the proxy does not know which tokens the upstream should refuse."""
@@ -184,7 +185,7 @@ def test_a_gzipped_answer_is_forwarded_as_is_and_judged_decoded() -> None:
     with proxied(upstream) as (base, proxy):
         answer = requests.get(base + GRADES_PATH, headers=AUTH, timeout=10)
     assert answer.json() == records  # requests decoded the untouched gzip body
-    assert "response_schema_conformance" in proxy.tally.snapshot()["by_rule"]
+    assert rules.SCHEMA_VIOLATED in proxy.tally.snapshot()["by_rule"]
 
 
 def test_unreachable_upstream_is_a_502_and_the_proxy_keeps_running() -> None:
@@ -287,3 +288,29 @@ def test_errors_mode_cuts_a_long_answer_that_breaks_a_rule_past_the_buffer(
         with pytest.raises(requests.exceptions.RequestException):
             requests.get(base + GRADES_PATH, headers=AUTH, timeout=10).json()
     assert "invariant/unique-learner-course" in proxy.tally.snapshot()["by_rule"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "failure"),
+    [
+        (rules.SCHEMA_VIOLATED, "JsonSchemaError"),
+        (rules.UNDOCUMENTED_STATUS, "UndefinedStatusCode"),
+        (rules.UNDOCUMENTED_CONTENT_TYPE, "UndefinedContentType"),
+        (rules.MISSING_HEADERS, "MissingHeaders"),
+        (rules.GOOD_REQUEST_REJECTED, "RejectedPositiveData"),
+        (rules.BAD_REQUEST_ACCEPTED, "AcceptedNegativeData"),
+    ],
+)
+def test_schema_rules_carry_the_names_the_suite_reports(rule: str, failure: str) -> None:
+    """The proxy's name for a Schemathesis check is what grades-contract's verdict calls it."""
+    import schemathesis.core.failures
+    import schemathesis.openapi.checks
+
+    from contract_tests.verdict import violations_of
+
+    kind = getattr(schemathesis.openapi.checks, failure, None) or getattr(
+        schemathesis.core.failures, failure
+    )
+    failed = AssertionError("x")
+    failed.title, failed.message = kind.kind_title, "x"  # type: ignore[attr-defined]
+    assert violations_of(failed)[0].rule == rule
