@@ -1,4 +1,4 @@
-"""One way to keep credentials out of logs: the mock's proxy, and the suite when it adopts it.
+"""One way to keep credentials out of logs: the mock's proxy and the suite (``redact.py``).
 
 A secret is replaced wherever it appears (a URL, a header value, a response body), so a log
 line can quote what was sent without leaking what authenticates it.
@@ -10,12 +10,12 @@ from collections.abc import Iterable
 
 MASK = "***"
 MIN_SECRET = 4
-"""Shorter strings are not masked: replacing every "ab" would garble a line, hide nothing."""
+"""Shorter secrets are masked but not searched for as "echoed" in a body: "ab" is in many."""
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every occurrence of each secret replaced by ``***``."""
-    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET}, key=len, reverse=True):
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
 

@@ -10,8 +10,9 @@ def test_mask_replaces_every_occurrence_longest_first() -> None:
     assert mask(text, ["abcd", "abcd1234"]) == f"Bearer {MASK} then {MASK} and {MASK}"
 
 
-def test_short_or_empty_secrets_are_left_alone() -> None:
-    assert mask("a b ab", ["", "ab"]) == "a b ab"
+def test_an_empty_secret_masks_nothing_a_short_one_is_still_masked() -> None:
+    assert mask("a b ab", [""]) == "a b ab"
+    assert mask("a b ab", ["ab"]) == f"a b {MASK}"
 
 
 def test_credentials_are_what_follows_the_scheme() -> None:
