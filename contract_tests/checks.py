@@ -2,20 +2,20 @@
 
 Registered with ``@schemathesis.check`` when this module is imported (the plugin does), so
 they run beside the built-in checks on every generated request, including the fuzz
-profile's thousands. Each delegates to one pure rule of :mod:`contract_tests.rules` or
+profile's thousands. Each delegates to one pure rule of :mod:`spec.rules` or
 :mod:`contract_tests.invariants`; a failure message starts with the rule's name.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import schemathesis
 
-from contract_tests import invariants, rules
+from contract_tests import invariants
+from spec import rules
 from spec.loader import GRADES_PATH, load_contract
 
 GradesCase = schemathesis.Case[Any]
@@ -44,13 +44,9 @@ def grades_invariants(
     if records is None:
         return None
     for invariant in load_contract().invariants():
-        for line in invariants.violations(invariant, records):
-            message = f"[invariant/{invariant.id}] {line}. The spec: {invariant.rule}"
-            if invariant.severity == "strict":
-                raise AssertionError(message)
-            warnings.warn(
-                invariants.AdvisoryInvariantWarning(message + " (advisory)"), stacklevel=1
-            )
+        detail = invariants.verdict(invariant, list(invariants.violations(invariant, records)))
+        if detail is not None:
+            raise AssertionError(f"[invariant/{invariant.id}] {detail}")
     return True
 
 

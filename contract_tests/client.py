@@ -19,9 +19,9 @@ import requests
 from contract_tests.health import Budget, InstanceUnhealthy
 from contract_tests.options import RunOptions
 from contract_tests.redact import MASK, curl, mask_token
-from contract_tests.rules import Finding
 from contract_tests.transport import last_attempt_ms, polite_session
 from spec.loader import GRADES_PATH
+from spec.rules import Finding
 
 __all__ = [
     "MASK",

@@ -16,7 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-MASK = "***"
+from spec import masking
+
+MASK = masking.MASK
+"""The one mask (``spec/masking.py``, shared with the mock's proxy), named here for the suite."""
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PERSONAL_FIELDS = ("username", "email")
 _QUIET_HEADERS = frozenset(
@@ -27,7 +30,7 @@ _QUIET_HEADERS = frozenset(
 
 def mask_token(text: str, token: str) -> str:
     """``text`` with every occurrence of ``token`` replaced by ``***``."""
-    return text.replace(token, MASK) if token else text
+    return masking.mask(text, [token])
 
 
 def curl(method: str, url: str, headers: Mapping[str, Any], token: str) -> str:

@@ -9,11 +9,11 @@ import random
 
 import pytest
 
-from contract_tests import rules
 from contract_tests.client import GradesClient, json_body
 from contract_tests.near_miss import TOKEN_CLASSES, token_probes
 from contract_tests.options import RunOptions
 from contract_tests.plugin import RunState
+from spec import rules
 from spec.loader import Contract
 
 SCENARIOS = ("no-token", "wrong-scheme", "empty-bearer", "unknown-token")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import rules
 from contract_tests.client import GradesClient, json_body
+from spec import rules
 from spec.loader import Contract, load_contract
 
 EXAMPLES = sorted(load_contract().example_queries().items())

@@ -29,7 +29,7 @@ from mock_server.fixtures import RecordChecker
 from mock_server.journal import Entry, Journal
 from mock_server.sticky import Scenario, StickyScenarios
 from mock_server.store import RecordStore
-from spec.loader import Contract, load_contract
+from spec.loader import Contract, load_contract, schema_problem
 
 PREFIX = "/__mock"
 ADMIN_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS")
@@ -184,10 +184,9 @@ def _records_body() -> list[Any]:
 
 
 def _validate(validator: jsonschema.protocols.Validator, value: Any) -> None:
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-    if error is not None:
-        field = "/".join(str(p) for p in error.absolute_path)
-        raise ApiError(422, f"{field + ': ' if field else ''}{error.message}")
+    problem = schema_problem(validator.iter_errors(value))
+    if problem is not None:
+        raise ApiError(422, str(problem))
 
 
 _ROUTES: tuple[tuple[str, str, str], ...] = (

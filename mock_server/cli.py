@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from mock_server.record import main as record_main
 
         return record_main(argv[1:])
+    if argv[:1] == ["proxy"]:
+        from mock_server.proxy_server import main as proxy_main
+
+        return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
     environ = os.environ if environ is None else environ
     try:

@@ -16,7 +16,7 @@ import orjson
 
 from mock_server.invariants import InvariantTracker, Problem
 from mock_server.store import RecordStore, StoreBuilder
-from spec.loader import Contract
+from spec.loader import Contract, schema_problem
 
 RECORD_SCHEMA = "GradeRecord"
 
@@ -109,7 +109,7 @@ def record_problem(
     validator: jsonschema.protocols.Validator, tracker: InvariantTracker, record: Any
 ) -> Problem | None:
     """The first problem of ``record``: its schema first, then the strict invariants."""
-    error = jsonschema.exceptions.best_match(validator.iter_errors(record))
-    if error is not None:
-        return "/".join(str(part) for part in error.absolute_path), error.message
+    problem = schema_problem(validator.iter_errors(record))
+    if problem is not None:
+        return problem.field, problem.message
     return tracker.check(record)

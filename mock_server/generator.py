@@ -16,11 +16,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import jsonschema
 import orjson
 
 from mock_server.store import RecordStore, StoreBuilder
-from spec.loader import Contract
+from spec.loader import Contract, schema_problem
 
 COURSE_SIZE = 250
 COURSES_PER_LEARNER = (1, 1, 2, 2, 3, 4, 5, 7)
@@ -132,12 +131,10 @@ class RecordGenerator:
     def _check(self, contract: Contract) -> None:
         """Fail at start-up, not in a test run, if the spec and the generator disagree."""
         for record in orjson.loads(self.store(20).render(list(range(20)))):
-            error = jsonschema.exceptions.best_match(
-                contract.validator("GradeRecord").iter_errors(record)
-            )
-            if error is not None:
-                field = "/".join(str(p) for p in error.absolute_path) or "record"
-                raise GeneratorError(f"generated {field} is invalid: {error.message}")
+            problem = schema_problem(contract.validator("GradeRecord").iter_errors(record))
+            if problem is not None:
+                field = problem.field or "record"
+                raise GeneratorError(f"generated {field} is invalid: {problem.message}")
 
 
 def _distinct(rng: random.Random, k: int, n: int) -> list[int]:

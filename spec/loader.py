@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import jsonschema
+import jsonschema_rs
 import yaml
 from openapi_spec_validator import validate as validate_openapi
 
@@ -113,6 +114,12 @@ class Contract:
         """A JSON Schema 2020-12 validator for a named schema, with formats asserted."""
         return _validator(self, schema_name)
 
+    def is_valid(self, schema_name: str) -> Callable[[Any], bool]:
+        """A fast yes/no for a named schema (jsonschema-rs, formats asserted), ~30x quicker
+        than :meth:`validator`: for judging many values, asking :meth:`validator` only to
+        describe one that fails."""
+        return _fast_validator(self, schema_name).is_valid
+
 
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
@@ -122,6 +129,11 @@ def _validator(contract: Contract, schema_name: str) -> jsonschema.protocols.Val
     schema = contract.schema(schema_name)
     cls = jsonschema.Draft202012Validator
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def _fast_validator(contract: Contract, schema_name: str) -> jsonschema_rs.Draft202012Validator:
+    return jsonschema_rs.Draft202012Validator(contract.schema(schema_name), validate_formats=True)
 
 
 def load_contract(path: Path | str | None = None) -> Contract:
@@ -193,6 +205,34 @@ def _resolve(path: Path) -> dict[str, Any]:
     return cast(dict[str, Any], parser.specification)
 
 
+@dataclass(frozen=True)
+class SchemaProblem:
+    """The most relevant of a value's schema errors: where (a ``/`` path) and what (one line)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def schema_problem(errors: Iterable[jsonschema.ValidationError]) -> SchemaProblem | None:
+    """jsonschema's ``best_match`` of ``errors`` as one line, or None when there is none.
+
+    The one formatting of schema errors: fixtures, the generator's self-check, the admin
+    API, the spec loader and the validating proxy all report through it.
+    """
+    error = jsonschema.exceptions.best_match(errors)
+    return None if error is None else describe(error)
+
+
+def describe(error: jsonschema.ValidationError) -> SchemaProblem:
+    """One schema error as field path and the first line of its message."""
+    field = "/".join(str(part) for part in error.absolute_path)
+    lines = error.message.strip().splitlines()
+    return SchemaProblem(field, lines[0] if lines else "invalid")
+
+
 def _problem(exc: BaseException) -> str:
     """One readable line for ``exc``.
 
@@ -201,9 +241,8 @@ def _problem(exc: BaseException) -> str:
     """
     error = exc if isinstance(exc, jsonschema.ValidationError) else exc.__cause__
     if isinstance(error, jsonschema.ValidationError):
-        where = "/".join(str(part) for part in error.absolute_path) or "the document root"
-        message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid"
-        return f"not valid OpenAPI: {message} (at {where})"
+        problem = describe(error)
+        return f"not valid OpenAPI: {problem.message} (at {problem.field or 'the document root'})"
     return _first_line(exc)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from contract_tests import invariants, rules
+from contract_tests import invariants
 from contract_tests.client import ContractViolation, GradesClient
 from contract_tests.options import UsageProblem, build_options, rate_limit_per_worker
 from contract_tests.preflight import _judge
 from contract_tests.schema import DISABLED_CHECKS, config_dict
+from spec import rules
 from spec.loader import load_contract
 
 CONTRACT = load_contract()
@@ -31,15 +32,6 @@ def options(**overrides: object):
     )
     values.update(overrides)
     return build_options(**values)  # type: ignore[arg-type]
-
-
-def test_every_spec_invariant_has_exactly_one_implementation_and_vice_versa() -> None:
-    spec_ids = {invariant.id for invariant in CONTRACT.invariants()}
-    assert spec_ids == invariants.implemented_ids()
-    assert not set(invariants.RECORD_RULES) & set(invariants.LIST_RULES)
-    for invariant in CONTRACT.invariants():
-        registry = invariants.RECORD_RULES if invariant.scope == "record" else invariants.LIST_RULES
-        assert invariant.id in registry
 
 
 def test_the_spec_examples_satisfy_every_invariant() -> None:

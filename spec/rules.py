@@ -29,13 +29,16 @@ class Finding:
     detail: str
 
 
-def filter_soundness(params: Mapping[str, str], records: Sequence[Any]) -> Iterator[Finding]:
+def filter_soundness(
+    params: Mapping[str, str], records: Sequence[Any], start: int = 0
+) -> Iterator[Finding]:
     """Every record returned for ``course_id=X`` has that course; likewise ``username``.
 
     With both filters a record must match both (AND), so each filter is checked on its own.
+    ``start`` is the index of ``records[0]`` in the answer (a streamed answer comes in parts).
     """
     both = " (both filters given: a record must match both)" if len(params) > 1 else ""
-    for index, record in enumerate(records):
+    for index, record in enumerate(records, start):
         if not isinstance(record, Mapping):
             continue
         for name, wanted in params.items():
@@ -191,13 +194,7 @@ def preflight_allows_get_with_authorization(
             rule, f"the preflight got HTTP {status}, expected one of {contract.statuses('options')}"
         )
         return
-    allowed_origin = headers.get("Access-Control-Allow-Origin")
-    if allowed_origin not in ("*", origin):
-        yield Finding(
-            rule,
-            f"Access-Control-Allow-Origin is {allowed_origin!r}, "
-            f"neither '*' nor the caller's origin {origin!r}",
-        )
+    yield from cors_origin_allowed(rule, origin, status, headers)
     methods = _tokens(headers.get("Access-Control-Allow-Methods", ""))
     if not methods & {"get", "*"}:
         yield Finding(rule, f"Access-Control-Allow-Methods {sorted(methods)} does not allow GET")
@@ -267,3 +264,71 @@ def near_miss_token_rejected(rule: str, variant: str, status: int) -> Iterator[F
     """A token that is not exactly a valid token is answered 401 (``variant`` says how)."""
     if status != 401:
         yield Finding(rule, f"the run's token {variant} must be answered HTTP 401, got {status}")
+
+
+SCHEMA_VIOLATED = "schemathesis/response-violates-schema"
+UNDOCUMENTED_STATUS = "schemathesis/undocumented-status-code"
+UNDOCUMENTED_CONTENT_TYPE = "schemathesis/undocumented-content-type"
+MISSING_HEADERS = "schemathesis/missing-required-response-headers"
+HEADER_VIOLATES_SCHEMA = "schemathesis/response-header-does-not-conform-to-the-schema"
+BAD_REQUEST_ACCEPTED = "schemathesis/schema-violating-request-accepted"
+GOOD_REQUEST_REJECTED = "schemathesis/schema-valid-request-rejected"
+"""What Schemathesis' own checks are called in grades-contract's report (``schemathesis/`` and
+the failure's title, as ``contract_tests/verdict.py`` names them), for the rules below that
+judge the same things without Schemathesis (the validating proxy)."""
+
+
+def cors_origin_allowed(
+    rule: str, origin: str, status: int, headers: Mapping[str, str]
+) -> Iterator[Finding]:
+    """An answer to a cross-origin request lets that origin read it (errors too, so a
+    browser page can read their ``detail``)."""
+    allowed = headers.get("Access-Control-Allow-Origin")
+    if allowed not in ("*", origin):
+        yield Finding(
+            rule,
+            f"the HTTP {status} to a cross-origin request has no usable "
+            f"Access-Control-Allow-Origin (got {allowed!r}; '*' or {origin!r} expected)",
+        )
+
+
+def declared_status(contract: Contract, method: str, status: int) -> Iterator[Finding]:
+    """The status is one the operation declares (Schemathesis' ``status_code_conformance``)."""
+    declared = contract.statuses(method)
+    if status not in declared:
+        yield Finding(
+            UNDOCUMENTED_STATUS,
+            f"HTTP {status} is not declared for {method.upper()} (declared: {declared})",
+        )
+
+
+def declared_content_type(
+    contract: Contract, method: str, status: int, content_type: str | None
+) -> Iterator[Finding]:
+    """A body comes with a media type the response declares (``content_type_conformance``)."""
+    declared = sorted(contract.response(status, method).get("content", {}))
+    media = (content_type or "").split(";")[0].strip().lower()
+    if declared and media not in declared:
+        yield Finding(
+            UNDOCUMENTED_CONTENT_TYPE,
+            f"Content-Type {content_type!r} on HTTP {status}, declared: {declared}",
+        )
+
+
+def declared_headers(
+    contract: Contract, method: str, status: int, headers: Mapping[str, str]
+) -> Iterator[Finding]:
+    """Each header the response declares is present when required and matches its schema
+    (Schemathesis' ``response_headers_conformance``)."""
+    for name, header in contract.response(status, method).get("headers", {}).items():
+        value = headers.get(name)
+        if value is None:
+            if header.get("required"):
+                yield Finding(MISSING_HEADERS, f"the HTTP {status} has no {name} header")
+            continue
+        pattern = header.get("schema", {}).get("pattern")
+        if pattern and not re.search(pattern, value):
+            yield Finding(
+                HEADER_VIOLATES_SCHEMA,
+                f"{name} {value!r} does not match the spec's pattern {pattern!r}",
+            )
