@@ -171,7 +171,14 @@ FILTER_CLASSES: dict[str, Callable[[str, Sequence[str]], list[Probe]]] = {
 
 
 def filter_probes(klass: str, name: str, known: Sequence[str]) -> list[Probe]:
-    """The probes of ``klass`` for the filter ``name``, from the values the instance returned."""
+    """The probes of ``klass`` for the filter ``name``, from the values the instance returned.
+
+    Every class but ``plus`` starts from a value without ``+`` when the instance returned
+    one, so each class shows one bug: a server that decodes ``%2B`` wrongly breaks ``plus``
+    alone, not every probe that happens to carry a ``+``.
+    """
+    if klass != "plus":
+        known = [v for v in known if "+" not in v] or known
     return FILTER_CLASSES[klass](name, known)
 
 

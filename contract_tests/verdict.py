@@ -38,7 +38,7 @@ SEVERITY: tuple[str, ...] = (
 """Rule-name prefixes, most severe first: leaking or ignoring access control beats wrong data,
 which beats a wrong shape. A rule matching none of them sorts after these, by count."""
 MAX_REASON = 160
-SHOWN_RULES = 2
+SHOWN_RULES = 3
 
 
 @dataclass(frozen=True)
@@ -132,16 +132,19 @@ class Verdict:
                 yield f"      {entry.first.curl}"
 
     def last_line(self, seed: int) -> str:
-        """The most severe rule of each of the first families (``auth/``...), then a count.
+        """The most severe rule of each family (``auth/``...), then the next most severe, up
+        to :data:`SHOWN_RULES` names, most severe first, and a count of the rest.
 
         Two root causes often break several rules of one family each (every auth scenario,
-        both filters): one name per family tells them apart in one line.
+        both filters): one name per family first tells them apart in one line.
         """
         names = [entry.first.rule for entry in self.ranked()]
         shown: list[str] = []
         for name in names:
             if len(shown) < SHOWN_RULES and _family(name) not in map(_family, shown):
                 shown.append(name)
+        shown += [name for name in names if name not in shown][: SHOWN_RULES - len(shown)]
+        shown.sort(key=names.index)
         more = f" (+{len(names) - len(shown)} more)" if len(names) > len(shown) else ""
         return f"contract violated: {', '.join(shown)}{more}; replay with --seed {seed}"
 

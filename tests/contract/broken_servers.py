@@ -228,11 +228,12 @@ def _as_html(request: Request, response: Response) -> Response:
 
 
 def _unpassed_letter(records: list[Record]) -> list[Record]:
-    return (
-        [_set(records[0], letter_grade="Pass", passed_timestamp=None), *records[1:]]
-        if records
-        else records
-    )
+    """One in four records shows a Pass letter with no passed timestamp, the same ones in
+    every answer (so the defect is the invariant alone, not answers that disagree)."""
+    return [
+        _set(r, letter_grade="Pass", passed_timestamp=None) if _stable_id(r) % 4 == 0 else r
+        for r in records
+    ]
 
 
 CATALOGUE: tuple[BrokenServer, ...] = (

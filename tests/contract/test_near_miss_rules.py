@@ -19,7 +19,7 @@ COURSES = ["course-v1:edX+DemoX+Demo_Course"]
     ("klass", "name", "known", "values"),
     [
         ("other-case", "username", USERS, ["JaneDoE"]),
-        ("accent-folded", "username", USERS, ["chloe+dev"]),
+        ("accent-folded", "username", USERS, ["zoe.muller"]),
         ("accent-folded", "username", ["johndoe"], ["johndoé"]),
         ("accent-folded", "course_id", COURSES, ["course-v1:edX+DemoX+Demo_Coursé"]),
         ("padded", "username", USERS, [" JaneDoe", "JaneDoe "]),

@@ -203,7 +203,8 @@ def test_a_failure_group_counts_each_rule_once_with_its_curl() -> None:
     verdict.add("t3", [Violation("brand-new/rule", "c")])
     assert [e.first.rule for e in verdict.ranked()][:2] == ["auth/x", "near-miss/accent-folded"]
     assert verdict.last_line(7) == (
-        "contract violated: auth/x, near-miss/accent-folded (+2 more); replay with --seed 7"
+        "contract violated: auth/x, near-miss/accent-folded, error/ValueError (+1 more); "
+        "replay with --seed 7"
     )
     verdict.add("t4", [Violation("auth/y", "d")] * 3)
     assert verdict.last_line(7).startswith("contract violated: auth/y, near-miss/accent-folded")
