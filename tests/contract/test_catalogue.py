@@ -2,8 +2,8 @@
 
 Each runs with ``--profile ci`` and a fixed seed, on the mock's fixed data and again around
 the live-data server (one change every 5 requests): a defect must be caught either way.
-The verdict is the run's final lines (pytest's FAILED lines and the last line on stderr),
-not a substring anywhere in the output.
+The verdict is the run's final line on stderr, which names the violated rules, not a
+substring anywhere in the output.
 """
 
 from __future__ import annotations
