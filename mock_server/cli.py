@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask
 
-from mock_server.access_log import ACCESS_LOGGER
+from mock_server.access_log import ACCESS_LOGGER, write_access_log_to
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
 from mock_server.generator import GeneratorError
@@ -58,7 +58,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    if not settings.access_log:
+    if settings.access_log:
+        write_access_log_to(sys.stderr)  # queued, written by a thread: off the request path
+    else:
         logging.getLogger(ACCESS_LOGGER).setLevel(logging.WARNING)
     port = int(listener.getsockname()[1])
     print(banner(settings, port, len(app.extensions["grades_mock"].store)), flush=True)

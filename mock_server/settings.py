@@ -29,10 +29,11 @@ SERVERS = ("granian", "gunicorn")
 """The HTTP server engines; the first is the default (``docs/benchmarks.md`` says why)."""
 
 DEFAULT_THREADS: Mapping[str, int] = MappingProxyType({"granian": 2, "gunicorn": 16})
-"""Python threads per worker, by engine. granian's are few on purpose: each extra one
-contends for the GIL and costs throughput and p99 (``docs/benchmarks.md``), and a stalled
-client holds none of them; gunicorn's hold a thread per connection being read, so it needs
-more. Raise it when many ``Prefer: delay`` answers must be pending at once."""
+"""Python threads per worker, by engine. Under granian they serve Flask's branch only (docs,
+spec, health, admin API): the grades branch answers on the event loop, its delays awaited,
+so no number of pending ``Prefer: delay`` answers needs a thread. gunicorn's threads answer
+everything, hold a connection each while reading it, and sleep through delays: it needs
+more (``docs/benchmarks.md``)."""
 
 MAX_GENERATE = 20_000_000
 """Upper bound of ``--generate``: beyond it the records would not fit in a laptop's memory."""
