@@ -4,7 +4,7 @@ Method, path, status and time only: never the query, a header or a body, so no t
 reach a log.
 
 Cheap on the request path: a served mock (:func:`write_access_log_to`, called by the CLI)
-queues each answered request as a tuple and writes the queue in one ``write`` per batch.
+queues each answered request as a tuple and writes the queue in batches.
 Under granian the batch is written by a callback on the worker's event loop, scheduled
 once per loop iteration, so a busy loop writes many lines at once after handing their
 answers over, and an idle one writes each line as it answers (a test reading the log sees
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import select
 import threading
 import time
 from collections import deque
@@ -66,18 +67,30 @@ class QueuedLog:
         self.flush()
 
     def flush(self) -> None:
-        """Write every queued line in one ``write`` (the logging format: asctime, message)."""
-        lines = []
+        """Write every queued line (the logging format: asctime, message), in writes of at
+        most ``PIPE_BUF`` bytes: on a pipe each is atomic, so the lines of several worker
+        processes never interleave mid-line."""
+        pieces: list[str] = []
+        piece: list[str] = []
+        size = 0
         while self._queue:
             answered, method, path, status, ms = self._queue.popleft()
-            lines.append(f"{self._asctime(answered)} {method} {path} {status} {ms:.1f}ms\n")
-        if lines:
-            with self._lock:
-                try:
-                    self._stream.write("".join(lines))
+            line = f"{self._asctime(answered)} {method} {path} {status} {ms:.1f}ms\n"
+            length = len(line.encode())
+            if size + length > select.PIPE_BUF and piece:
+                pieces.append("".join(piece))
+                piece, size = [], 0
+            piece.append(line)
+            size += length
+        if piece:
+            pieces.append("".join(piece))
+        with self._lock:
+            try:
+                for text in pieces:
+                    self._stream.write(text)
                     self._stream.flush()
-                except (OSError, ValueError):  # stderr closed: nothing to log to
-                    pass
+            except (OSError, ValueError):  # stderr closed: nothing to log to
+                pass
 
     def _asctime(self, answered: float) -> str:
         """``logging``'s default ``asctime`` (``2026-11-29 13:36:55,216``), cached per second."""
