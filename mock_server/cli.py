@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed of --generate (default 0)")
     p.add_argument("--delay", type=int, metavar="MS", help="delay every grades answer by MS ms")
     p.add_argument("--cors-origin", help="'*' (default) or comma-separated allowed origins")
-    p.add_argument("--workers", type=int, help="server worker processes (default 1)")
+    p.add_argument(
+        "--workers", type=int, help="server worker processes (default 2; 1 with --admin-token)"
+    )
     p.add_argument("--threads", type=int, help="threads per worker (granian 2, gunicorn 16)")
     p.add_argument("--server", choices=SERVERS, help=f"HTTP server engine (default {SERVERS[0]})")
     p.add_argument(

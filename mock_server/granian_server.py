@@ -59,7 +59,7 @@ def serve(app: Flask, settings: Settings, port: int) -> None:
         port=port,
         interface=Interfaces.RSGI,
         loop=Loops.asyncio,
-        workers=settings.workers,
+        workers=settings.worker_count,
         blocking_threads=1,  # the event loop's: RSGI runs Python on one thread per worker
         http=HTTPModes.http1,
         websockets=False,
