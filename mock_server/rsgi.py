@@ -11,6 +11,7 @@ one holds no copy of the process environment.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sys
 from collections.abc import Iterable
@@ -21,11 +22,17 @@ from werkzeug.wrappers import Response
 
 if TYPE_CHECKING:
     from granian._granian import RSGIHTTPProtocol as HTTPProtocol
+    from granian._granian import RSGIHTTPStreamTransport as StreamTransport
     from granian.rsgi import Scope
 
 Wire = tuple[int, list[tuple[str, str]], bytes]
 """An answer ready for ``response_bytes``: status, header list, body."""
 BODILESS = ("GET", "HEAD", "OPTIONS")
+"""Methods whose body, if any, the mock never reads (granian drains it)."""
+STREAM_BYTES_PER_S = 1e9
+"""The pace of a streamed answer (the unfiltered list): about half what a reader on
+loopback takes here, so it keeps up and the queue stays a few chunks long; 1M records
+(275 MB) take 0.3 s (``docs/benchmarks.md``)."""
 """Methods whose body, if any, the mock never reads (granian drains it)."""
 
 
@@ -77,9 +84,23 @@ async def send(protocol: HTTPProtocol, response: Response, head: bool) -> None:
     elif isinstance(body, list | tuple):
         protocol.response_bytes(status, headers, b"".join(body))
     else:
-        transport = protocol.response_stream(status, headers)
-        for chunk in cast("Iterable[bytes]", body):  # the store's chunks: always bytes
-            await transport.send_bytes(chunk)
+        await _stream(protocol.response_stream(status, headers), body)
+
+
+async def _stream(transport: StreamTransport, chunks: Any) -> None:
+    """Send the chunks at most at :data:`STREAM_BYTES_PER_S`, yielding to the loop after each.
+
+    granian 2.8 queues a sent chunk without bound and returns a finished future, so a loop
+    that only awaited ``send_bytes`` would hold the event loop for the whole dump and queue
+    all of it in the worker's memory. Paced, a reader at loopback speed keeps the queue to a
+    few chunks; a slower one leaves the difference queued (granian's next release bounds the
+    queue itself)."""
+    loop = asyncio.get_running_loop()
+    started, sent = loop.time(), 0
+    for chunk in cast("Iterable[bytes]", chunks):  # the store's chunks: always bytes
+        await transport.send_bytes(chunk)
+        sent += len(chunk)
+        await asyncio.sleep(max(0.0, started + sent / STREAM_BYTES_PER_S - loop.time()))
 
 
 def wire(response: Response, environ: dict[str, Any]) -> Wire:
