@@ -17,11 +17,11 @@ from bench.workloads import Pair, bearer, build_pairs, fetch, ready_request, tar
 from spec.loader import GRADES_PATH, Contract
 
 ENGINE_CONFIGS: dict[str, tuple[str, ...]] = {
-    "granian (default)": (),
+    "granian (default: 2 workers)": (),
     "granian, --no-access-log": ("--no-access-log",),
-    "granian --workers 2": ("--workers", "2"),
-    "gunicorn": ("--server", "gunicorn"),
-    "gunicorn --workers 2": ("--server", "gunicorn", "--workers", "2"),
+    "granian --workers 1": ("--workers", "1"),
+    "gunicorn (2 workers)": ("--server", "gunicorn"),
+    "gunicorn --workers 1": ("--server", "gunicorn", "--workers", "1"),
 }
 """The ``engines`` section's configurations: label → extra ``grades-mock`` flags (the mock's
 defaults otherwise, its access log included)."""
