@@ -1,8 +1,9 @@
 """``python -m bench``: run the benchmark, print its tables and targets, write the JSON results.
 
 Exit codes: 0 measured (targets are reported, not enforced, unless ``--strict``), 1 a load
-run saw errors or ``--strict`` and a target was missed, 2 the benchmark could not run (a
-server did not start, a tool is missing): one line on stderr, never a traceback.
+run saw errors, a compared pair's answers differ (the comparison would be meaningless), or
+``--strict`` and a target was missed, 2 the benchmark could not run (a server did not start,
+a tool is missing): one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from bench.plan import FULL, QUICK, Plan
 from bench.report import render
 from bench.scaling import scaling
 from bench.servers import PRISM, ROOT, BenchError
+from bench.slow import slow_answers
 from bench.suite import suite_speed
 from bench.targets import judge
+from bench.wrk import WRK
 from spec.loader import Contract, SpecError, load_contract
 
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
-SECTIONS = ("generator", "encoders", "compare", "engines", "scaling", "suite")
+SECTIONS = ("generator", "encoders", "compare", "slow", "engines", "scaling", "suite")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,8 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", help="comma-separated --generate sizes (default 1000,100000,1000000)")
     p.add_argument("--seconds", type=float, help="length of one measured load run")
     p.add_argument("--rounds", type=int, help="A B rounds per workload")
-    p.add_argument("--connections", type=int, help="concurrent keep-alive connections")
-    p.add_argument("--fuzz-examples", type=int, help="--max-examples of the fuzz vs st run race")
+    p.add_argument("--connections", help="comma-separated connection counts (default 8,32)")
+    p.add_argument(
+        "--wrk",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="measure with wrk, the reference (default: yes, except in quick mode)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     return p  # fmt: skip
 
@@ -68,21 +76,26 @@ def plan_from(args: argparse.Namespace) -> tuple[Plan, frozenset[str]]:
     if unknown := skip - set(SECTIONS):
         raise BenchError(f"--skip: unknown section(s) {', '.join(sorted(unknown))}")
     changes: dict[str, Any] = {k: v for k, v in (
-        ("seconds", args.seconds), ("rounds", args.rounds), ("connections", args.connections),
-        ("fuzz_examples", args.fuzz_examples), ("prism", args.prism)) if v is not None}  # fmt: skip
-    if args.sizes:
-        try:
-            changes["sizes"] = tuple(int(n) for n in args.sizes.split(","))
-        except ValueError as exc:
-            raise BenchError(
-                f"--sizes: {args.sizes!r} is not a comma-separated list of integers"
-            ) from exc
+        ("seconds", args.seconds), ("rounds", args.rounds), ("prism", args.prism),
+        ("wrk", args.wrk)) if v is not None}  # fmt: skip
+    for name in ("sizes", "connections"):
+        if getattr(args, name):
+            changes[name] = _integers(name, getattr(args, name))
     plan = dataclasses.replace(plan, **changes)
-    if plan.seconds <= 0 or plan.rounds < 1 or plan.connections < 1 or plan.fuzz_examples < 1:
-        raise BenchError("--seconds, --rounds, --connections and --fuzz-examples must be positive")
+    if plan.seconds <= 0 or plan.rounds < 1 or min(plan.connections, default=0) < 1:
+        raise BenchError("--seconds, --rounds and --connections must be positive")
+    if plan.wrk and not os.path.exists(WRK):
+        raise BenchError(f"wrk is not installed ({WRK}): apt-get install wrk, or pass --no-wrk")
     if plan.quick:
-        skip |= {"suite", "engines"}  # minutes, or six servers: not for the few-second mode
+        skip |= {"suite", "engines"}  # minutes, or eight servers: not for the few-second mode
     return plan, skip
+
+
+def _integers(name: str, text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(n) for n in text.split(","))
+    except ValueError as exc:
+        raise BenchError(f"--{name}: {text!r} is not a comma-separated list of integers") from exc
 
 
 def run(plan: Plan, skip: frozenset[str], contract: Contract) -> dict[str, Any]:
@@ -90,6 +103,7 @@ def run(plan: Plan, skip: frozenset[str], contract: Contract) -> dict[str, Any]:
         "generator": lambda p, c: generator_ceiling(p),
         "encoders": encoders,
         "compare": compare,
+        "slow": slow_answers,
         "engines": engines,
         "scaling": scaling,
         "suite": suite_speed,
@@ -122,6 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: {errors} request(s) failed during the load runs: the numbers are invalid",
               file=sys.stderr)  # fmt: skip
         return 1
+    differing = [r["name"] for r in results.get("compare", {}).get("workloads", [])
+                 if r.get("same_bytes") is False]  # fmt: skip
+    if differing:
+        print(f"bench: the mock and Prism answered differently: {', '.join(sorted(set(differing)))}"
+              ": the comparison is invalid", file=sys.stderr)  # fmt: skip
+        return 1
     missed = [v.target for v in verdicts if v.status == "MISS"]
     return 1 if args.strict and missed else 0
 
@@ -135,7 +155,8 @@ def _meta(plan: Plan) -> dict[str, Any]:
         "prism": _output([str(PRISM), "--version"]) if plan.prism and PRISM.exists() else None,
         "load_average_before": list(os.getloadavg()),
         "plan": dataclasses.asdict(plan),
-        "order": "A B A B: mock then Prism, every round; ratios from this one run",
+        "order": "A B, then B A (mock and Prism alternate); ratios from this one run",
+        "generator": f"wrk ({WRK}), -t1" if plan.wrk else "bench/loadgen.py",
     }
 
 
@@ -148,9 +169,12 @@ def _output(argv: list[str]) -> str | None:
 
 
 def _load_errors(results: dict[str, Any]) -> int:
+    """Failed requests of every load run but the ``slow`` section's (a target of its own)."""
     runs = [results.get("generator") or {}]
     for row in results.get("compare", {}).get("workloads", []):
         runs += [row["mock"], row.get("prism") or {}]
+    runs += results.get("compare", {}).get("generators", [])
+    runs += results.get("engines", [])
     runs += [row["filtered"] for row in results.get("scaling", [])]
     return sum(int(r.get("errors", 0)) for r in runs)
 

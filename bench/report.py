@@ -32,7 +32,7 @@ def _cell(value: Any) -> str:
 
 
 def render(results: dict[str, Any], verdicts: list[Verdict]) -> str:
-    sections = (_generator, _encoders, _compare, _engines, _scaling, _suite)
+    sections = (_generator, _encoders, _compare, _generators, _slow, _engines, _scaling, _suite)
     parts = [section(results) for section in sections]
     parts.append(table(["target", "value", "limit", "status"],
                        [(v.target, v.value, v.limit, v.status) for v in verdicts]))  # fmt: skip
@@ -44,23 +44,51 @@ def _generator(results: dict[str, Any]) -> str:
     if not g:
         return ""
     return (
-        f"Load generator ceiling (trivial server, {g['body_bytes_per_request']} B answers): "
-        f"{g['rps']:,.0f} req/s, {g['client_cpu_us_per_request']} us CPU per request"
+        f"Python load generator ceiling (trivial server, {g['body_bytes_per_request']} B "
+        f"answers): {g['rps']:,.0f} req/s, {g['client_cpu_us_per_request']} us CPU per request"
     )
+
+
+def _latency(row: dict[str, Any] | None) -> tuple[Any, ...]:
+    if not row:
+        return (None, None, None, None)
+    return (row["rps"], row["p50_ms"], row["p99_ms"], row["p999_ms"])
 
 
 def _compare(results: dict[str, Any]) -> str:
     rows = []
     for w in results.get("compare", {}).get("workloads", []):
-        m, p = w["mock"], w.get("prism")
         rows.append((
-            w["name"], w["mock_path"], m["body_bytes_per_request"], m["rps"], m["p50_ms"],
-            m["p99_ms"], p and p["rps"], p and p["p50_ms"], p and p["p99_ms"],
-            w.get("rps_ratio"), w.get("p99_ratio"), _same(w),
+            w["connections"], w["name"], w["mock_path"], w["bytes"], *_latency(w["mock"]),
+            *_latency(w.get("prism")), w.get("rps_ratio"), w.get("p99_ratio"), _same(w),
         ))  # fmt: skip
-    headers = ["workload", "mock path", "bytes", "mock req/s", "p50 ms", "p99 ms",
-               "Prism req/s", "p50 ms", "p99 ms", "x req/s", "x p99", "same bytes"]  # fmt: skip
+    headers = ["c", "workload", "mock path", "bytes", "mock req/s", "p50 ms", "p99 ms",
+               "p99.9 ms", "Prism req/s", "p50 ms", "p99 ms", "p99.9 ms", "x req/s", "x p99",
+               "same bytes"]  # fmt: skip
     return table(headers, rows) if rows else ""
+
+
+def _generators(results: dict[str, Any]) -> str:
+    rows = [(r["generator"], r["connections"], r["workload"], *_latency(r))
+            for r in results.get("compare", {}).get("generators", [])]  # fmt: skip
+    headers = ["generator (same mock)", "c", "workload", "req/s", "p50 ms", "p99 ms", "p99.9 ms"]
+    return table(headers, rows) if rows else ""
+
+
+def _slow(results: dict[str, Any]) -> str:
+    s = results.get("slow")
+    if not s:
+        return ""
+    rows = [
+        ("varied filtered queries, alone", s["connections"], *_latency(s["alone"]),
+         s["alone"]["errors"]),
+        (f"the same, beside {s['in_flight']} x delay={s['delay_ms']}", s["connections"],
+         *_latency(s["beside_slow"]), s["beside_slow"]["errors"]),
+        (f"the {s['in_flight']} delayed requests", s["in_flight"], *_latency(s["slow"]),
+         s["slow"]["errors"]),
+    ]  # fmt: skip
+    headers = ["slow answers in flight", "c", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"]
+    return table(headers, rows)
 
 
 def _same(row: dict[str, Any]) -> str:
@@ -74,19 +102,19 @@ def _encoders(results: dict[str, Any]) -> str:
 
 
 def _engines(results: dict[str, Any]) -> str:
-    rows = [(r["mock"], r["workload"], r["rps"], r["p50_ms"], r["p99_ms"])
+    rows = [(r["mock"], r["workload"], r["connections"], *_latency(r))
             for r in results.get("engines", [])]  # fmt: skip
-    return table(["mock", "workload", "req/s", "p50 ms", "p99 ms"], rows) if rows else ""
+    headers = ["mock", "workload", "c", "req/s", "p50 ms", "p99 ms", "p99.9 ms"]
+    return table(headers, rows) if rows else ""
 
 
 def _scaling(results: dict[str, Any]) -> str:
     rows = [
-        (f"{r['n']:,}", r["startup_s"], r["pss_mb"], r["filtered"]["rps"], r["filtered"]["p50_ms"],
-         r["filtered"]["p99_ms"], r["dump"]["mb"], r["dump"]["seconds"], r["dump"]["mb_per_s"],
-         r["dump"]["peak_growth_mb"])
+        (f"{r['n']:,}", r["startup_s"], r["pss_mb"], *_latency(r["filtered"]), r["dump"]["mb"],
+         r["dump"]["seconds"], r["dump"]["mb_per_s"], r["dump"]["peak_growth_mb"])
         for r in results.get("scaling", [])
     ]  # fmt: skip
-    headers = ["records", "start s", "PSS MB", "filtered req/s", "p50 ms", "p99 ms",
+    headers = ["records", "start s", "PSS MB", "filtered req/s", "p50 ms", "p99 ms", "p99.9 ms",
                "dump MB", "dump s", "MB/s", "dump +MB"]  # fmt: skip
     return table(headers, rows) if rows else ""
 
@@ -95,12 +123,6 @@ def _suite(results: dict[str, Any]) -> str:
     s = results.get("suite")
     if not s:
         return ""
-    rows = [
-        ("grades-contract --profile ci", s["ci"]["seconds"], s["ci"]["requests"], None,
-         s["ci"]["exit_code"]),
-        ("grades-contract --profile fuzz", s["fuzz"]["seconds"], s["fuzz"]["requests"],
-         s["fuzz"]["requests_per_s"], s["fuzz"]["exit_codes"]),
-        ("st run", s["st_run"]["seconds"], s["st_run"]["requests"], s["st_run"]["requests_per_s"],
-         s["st_run"]["exit_codes"]),
-    ]  # fmt: skip
-    return table(["suite", "wall s", "requests", "req/s", "exit"], rows)
+    ci = s["ci"]
+    rows = [("grades-contract --profile ci", ci["seconds"], ci["requests"], ci["exit_code"])]
+    return table(["suite", "wall s", "requests", "exit"], rows)

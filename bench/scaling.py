@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.compare import alternate, start_mock
 from bench.loadgen import Request
-from bench.plan import TOKEN, Plan, summary
+from bench.plan import TOKEN, Plan, runner, summary
 from bench.servers import HOST, BenchError, Server
 from bench.workloads import bearer, target
 from spec.loader import GRADES_PATH, Contract
@@ -40,9 +40,8 @@ def scaling(plan: Plan, contract: Contract) -> list[dict[str, Any]]:
             memory = {"pss_mb": round(server.pss_mb(), 1), "rss_mb": round(server.rss_mb(), 1)}
             rows.append({"n": n, "startup_s": round(server.startup_s, 3), **memory})
         targets = [(s.port, filtered_requests(s.port)) for s in servers]
-        (totals, _) = alternate(
-            plan, targets, "filtered queries at " + "/".join(map(str, plan.sizes))
-        )
+        label = "filtered queries at " + "/".join(map(str, plan.sizes))
+        totals, _ = alternate(plan, runner(plan), targets, plan.connections[0], label)
         for row, server, total in zip(rows, servers, totals, strict=True):
             row["filtered"] = summary(total)
             row["dump"] = dump(server)

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import http.client
 from dataclasses import dataclass
+from itertools import zip_longest
 from urllib.parse import urlencode
+
+import orjson
 
 from bench.loadgen import Request
 from bench.servers import HOST
@@ -72,3 +75,18 @@ def fetch(port: int, request: Request) -> tuple[int, bytes]:
         return response.status, response.read()
     finally:
         connection.close()
+
+
+def varied(port: int, token: str) -> list[Request]:
+    """A query per course and per learner of the records served, interleaved: every answer
+    differs from the one before, so no cache (the CPU's included) serves it twice in a row."""
+    status, body = fetch(port, Request(GRADES_PATH, (bearer(token),)))
+    if status != 200:
+        raise ValueError(f"the unfiltered list answered {status}")
+    records = orjson.loads(body)
+    courses = list(dict.fromkeys(r["course_id"] for r in records))
+    learners = list(dict.fromkeys(r["username"] for r in records))
+    by_course = [{"course_id": c} for c in courses]
+    by_learner = [{"username": u} for u in learners]
+    queries = [q for pair in zip_longest(by_course, by_learner) for q in pair if q]
+    return [Request(target(q), (bearer(token),)) for q in queries]

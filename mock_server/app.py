@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(grades_blueprint(api))
     register_contract_routes(app, contract, data)
     before, after = _hooks(app, settings, api)
-    app.wsgi_app = Pipeline(app, api, api.cors, before, after)  # type: ignore[method-assign]
+    pipeline = Pipeline(app, api, api.cors, before, after, threads=settings.thread_count)
+    app.wsgi_app = pipeline  # type: ignore[method-assign]
     return app
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask
 
-from mock_server.access_log import ACCESS_LOGGER
+from mock_server.access_log import ACCESS_LOGGER, write_access_log_to
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
 from mock_server.generator import GeneratorError
@@ -62,7 +62,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    if not settings.access_log:
+    if settings.access_log:
+        write_access_log_to(sys.stderr)  # queued, written by a thread: off the request path
+    else:
         logging.getLogger(ACCESS_LOGGER).setLevel(logging.WARNING)
     port = int(listener.getsockname()[1])
     print(banner(settings, port, len(app.extensions["grades_mock"].store)), flush=True)
@@ -106,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed of --generate (default 0)")
     p.add_argument("--delay", type=int, metavar="MS", help="delay every grades answer by MS ms")
     p.add_argument("--cors-origin", help="'*' (default) or comma-separated allowed origins")
-    p.add_argument("--workers", type=int, help="server worker processes (default 1)")
+    p.add_argument(
+        "--workers", type=int, help="server worker processes (default 2; 1 with --admin-token)"
+    )
     p.add_argument("--threads", type=int, help="threads per worker (granian 2, gunicorn 16)")
     p.add_argument("--server", choices=SERVERS, help=f"HTTP server engine (default {SERVERS[0]})")
     p.add_argument(

@@ -143,7 +143,7 @@ class MockServer(BaseApplication):  # type: ignore[misc]
         worker = type("Worker", (JsonErrorWorker,), {"cors": cors})
         options: dict[str, Any] = {
             "bind": [f"fd://{self._listener.fileno()}"],
-            "workers": self._settings.workers,
+            "workers": self._settings.worker_count,
             "worker_class": worker,
             "threads": self._settings.thread_count,
             "timeout": TIMEOUT_S,

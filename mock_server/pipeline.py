@@ -9,22 +9,36 @@ Every request takes the same steps, assembled here and nowhere else::
                 anything else: Flask (docs, spec, health, preflight, admin API, 404/405)
     errors      any exception of either branch: errors.to_response
 
+The steps are three methods, :meth:`Pipeline.begin` (limits, before-hooks, the grades plan),
+:meth:`Pipeline.complete` (the branch's answer, after-hooks, CORS), and between them the
+delay. Two fronts call them, so neither repeats a step:
+
+- ``__call__``, the WSGI app (gunicorn, Werkzeug's test server, the Flask test client):
+  the delay is a blocking sleep on the engine's thread;
+- ``__rsgi__``, granian's asynchronous interface (the default engine): the grades branch runs
+  on the worker's event loop and its delay is an ``await``, so any number of slow answers
+  hold no thread; Flask's branch runs on a small thread pool, off the loop
+  (:mod:`mock_server.rsgi` translates the protocol).
+
 The grades branch exists because Flask's per-request machinery costs more than the work
 itself (``docs/benchmarks.md``); it is always on, and the hooks run for both branches, so
 a feature that must see every request is one more hook, never a reason to switch it off.
-The delay is a step of its own (:meth:`Pipeline.wait`), not a sleep inside the operation,
-so it can later complete without holding a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, cast
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
 from werkzeug.wrappers import Request, Response
 
+from mock_server import rsgi
+from mock_server.access_log import attach_access_log, flush_access_log
 from mock_server.cors import Cors
 from mock_server.errors import ApiError, to_response
 from mock_server.limits import over_limit
@@ -33,7 +47,7 @@ from spec.loader import GRADES_PATH
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from mock_server.routes import GradesApi
+    from mock_server.routes import GradesApi, GradesCall
 
 GRADES_BRANCH = ("GET", "HEAD")
 """The methods the grades branch answers on the grades path; Flask answers the others."""
@@ -44,8 +58,37 @@ AfterHook = Callable[[Request, Response, float], None]
 """Runs with the answer of either branch and the request's ``time.perf_counter()`` arrival."""
 
 
+@dataclass
+class Exchange:
+    """One request between the pipeline's steps."""
+
+    request: Request
+    started: float
+    """``time.perf_counter()`` at arrival."""
+    call: GradesCall | None = None
+    """The grades branch's plan (its delay first); ``None`` on Flask's branch."""
+    response: Response | None = None
+    """Set as soon as the answer is known (an over-limit head, a failing hook, the branch)."""
+    hooked: bool = True
+    """Whether the after-hooks run: not for a head the limits refused."""
+
+    @property
+    def delay_ms(self) -> int:
+        """How long to wait before the answer: the grades plan's delay, if it is to run."""
+        return self.call.delay_ms if self.call is not None and self.response is None else 0
+
+    @property
+    def for_flask(self) -> bool:
+        """Whether Flask still has to answer (a blocking call: off the event loop)."""
+        return self.call is None and self.response is None
+
+
+def _on_grades_branch(environ: WSGIEnvironment) -> bool:
+    return environ.get("PATH_INFO") == GRADES_PATH and environ["REQUEST_METHOD"] in GRADES_BRANCH
+
+
 class Pipeline:
-    """The WSGI app ``create_app`` returns (as the Flask object's ``wsgi_app``)."""
+    """The app ``create_app`` returns (as the Flask object's ``wsgi_app``), for every engine."""
 
     def __init__(
         self,
@@ -54,62 +97,57 @@ class Pipeline:
         cors: Cors,
         before: Sequence[BeforeHook] = (),
         after: Sequence[AfterHook] = (),
+        threads: int = 2,
     ) -> None:
         self._flask = flask_app
         self._grades = grades
         self.cors = cors
         self._before = tuple(before)
         self._after = tuple(after)
+        self._threads = threads
+        self._pool: ThreadPoolExecutor | None = None
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
+    def begin(self, environ: WSGIEnvironment) -> Exchange:
+        """The steps before any waiting: limits, before-hooks, the grades branch's plan."""
         request = Request(environ)
+        exchange = Exchange(request, time.perf_counter())
         problem = over_limit(environ)
-        if problem is None:
-            response = self._handle(request, started)
-        else:
+        if problem is not None:
             status, detail = problem
-            response = to_response(ApiError(status, detail, {"Connection": "close"}), request)
-        self.cors.apply(response.headers, request.headers.get("Origin"))
-        if environ["REQUEST_METHOD"] == "GET" and environ.get("PATH_INFO") == GRADES_PATH:
-            # The grades answer is always complete (a body, or the store's stream with its
-            # length): Werkzeug's generic header fix-ups in Response.__call__ would find
-            # nothing to do on this, the hot path.
-            start_response(response.status, response.headers.to_wsgi_list())
-            return cast("Iterable[bytes]", response.response)  # our bodies are always bytes
-        return response(environ, start_response)
-
-    def _handle(self, request: Request, started: float) -> Response:
+            error = ApiError(status, detail, {"Connection": "close"})
+            exchange.response, exchange.hooked = to_response(error, request), False
+            return exchange
         try:
             for before in self._before:
                 before(request)
-            response = self._route(request)
+            if _on_grades_branch(environ):
+                exchange.call = self._grades.plan(request)
         except Exception as exc:  # noqa: BLE001 - every exception becomes an answer
-            response = to_response(exc, request)
-        for after in self._after:
-            after(request, response, started)
+            exchange.response = to_response(exc, request)
+        return exchange
+
+    def complete(self, exchange: Exchange) -> Response:
+        """The steps after the delay: the branch's answer, the after-hooks, CORS."""
+        request = exchange.request
+        if exchange.response is None:
+            try:
+                response = self._answer(exchange)
+            except Exception as exc:  # noqa: BLE001 - the same mapping as Flask's errors
+                response = to_response(exc, request)
+            if exchange.call is not None:
+                exchange.call.label(response)
+            exchange.response = response
+        response = exchange.response
+        if exchange.hooked:
+            for after in self._after:
+                after(request, response, exchange.started)
+        self.cors.apply(response.headers, request.headers.get("Origin"))
         return response
 
-    def _route(self, request: Request) -> Response:
-        environ = request.environ
-        if environ.get("PATH_INFO") == GRADES_PATH and environ["REQUEST_METHOD"] in GRADES_BRANCH:
-            return self._answer_grades(request)
-        return self._answer_with_flask(environ)
-
-    def _answer_grades(self, request: Request) -> Response:
-        call = self._grades.plan(request)
-        if call.delay_ms:
-            self.wait(call.delay_ms)
-        try:
-            response = call.answer()
-        except Exception as exc:  # noqa: BLE001 - the same mapping as Flask's errors
-            response = to_response(exc, request)
-        call.label(response)
-        return response
-
-    def wait(self, delay_ms: int) -> None:
-        """The delay step: a blocking sleep today (see the module docstring)."""
-        time.sleep(delay_ms / 1000)
+    def _answer(self, exchange: Exchange) -> Response:
+        if exchange.call is not None:
+            return exchange.call.answer()
+        return self._answer_with_flask(exchange.request.environ)
 
     def _answer_with_flask(self, environ: WSGIEnvironment) -> Response:
         """Flask's routing, views and error handlers (to_response), without its WSGI tail."""
@@ -119,3 +157,46 @@ class Pipeline:
             return self._flask.full_dispatch_request()
         finally:
             context.pop()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI front: the delay blocks this engine thread (gunicorn has many)."""
+        exchange = self.begin(environ)
+        if exchange.delay_ms:
+            time.sleep(exchange.delay_ms / 1000)
+        response = self.complete(exchange)
+        if exchange.call is not None and environ["REQUEST_METHOD"] == "GET":
+            # The grades answer is always complete (a body, or the store's stream with its
+            # length): Werkzeug's generic header fix-ups in Response.__call__ would find
+            # nothing to do on this, the hot path.
+            start_response(response.status, response.headers.to_wsgi_list())
+            return cast("Iterable[bytes]", response.response)  # our bodies are always bytes
+        return response(environ, start_response)
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        """The RSGI front (granian): the grades branch on the event loop, Flask on threads."""
+        environ = await rsgi.environ(scope, protocol)
+        exchange = self.begin(environ)
+        if exchange.for_flask:
+            loop = asyncio.get_running_loop()
+            wire = await loop.run_in_executor(self._pool, self._flask_wire, exchange)
+            protocol.response_bytes(*wire)
+            return
+        if exchange.delay_ms:
+            await asyncio.sleep(exchange.delay_ms / 1000)
+        await rsgi.send(protocol, self.complete(exchange), environ["REQUEST_METHOD"] == "HEAD")
+
+    def _flask_wire(self, exchange: Exchange) -> rsgi.Wire:
+        """On a pool thread: Flask's answer, completed, as status, headers and body bytes."""
+        return rsgi.wire(self.complete(exchange), exchange.request.environ)
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In each granian worker, before its first request (threads do not survive a fork):
+        the thread pool of Flask's branch; the access log's batches on this loop."""
+        self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="grades-mock-flask")
+        attach_access_log(loop)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In each granian worker at shutdown: no buffered access-log line is lost."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        flush_access_log()

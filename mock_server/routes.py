@@ -143,7 +143,7 @@ class GradesCall:
             raise self.error
         return self.api.answer(self)
 
-    def label(self, response: Response) -> None:
+    def label(self, response: WsgiResponse) -> None:
         """Say which preferences were applied (none: no header), whatever the answer."""
         if self.applied:
             response.headers["Preference-Applied"] = ", ".join(self.applied)

@@ -29,10 +29,17 @@ SERVERS = ("granian", "gunicorn")
 """The HTTP server engines; the first is the default (``docs/benchmarks.md`` says why)."""
 
 DEFAULT_THREADS: Mapping[str, int] = MappingProxyType({"granian": 2, "gunicorn": 16})
-"""Python threads per worker, by engine. granian's are few on purpose: each extra one
-contends for the GIL and costs throughput and p99 (``docs/benchmarks.md``), and a stalled
-client holds none of them; gunicorn's hold a thread per connection being read, so it needs
-more. Raise it when many ``Prefer: delay`` answers must be pending at once."""
+"""Python threads per worker, by engine. Under granian they serve Flask's branch only (docs,
+spec, health, admin API): the grades branch answers on the event loop, its delays awaited,
+so no number of pending ``Prefer: delay`` answers needs a thread. gunicorn's threads answer
+everything, hold a connection each while reading it, and sleep through delays: it needs
+more (``docs/benchmarks.md``)."""
+
+DEFAULT_WORKERS = 2
+"""Worker processes when ``--workers`` is not given and the admin API is off (its state is
+per process: with it, one). On a 2-core machine two serve 1.5-1.7x what one does (wrk, 8 and
+32 connections), with no worse a tail; one alone stays near 2x Prism, two pass 3x
+(``docs/benchmarks.md``). Forked workers share the records' pages."""
 
 MAX_GENERATE = 20_000_000
 """Upper bound of ``--generate``: beyond it the records would not fit in a laptop's memory."""
@@ -58,7 +65,8 @@ class Settings:
     delay_ms: int = 0
     cors_origin: str = "*"
     """``*`` or a comma-separated list of origins (the matching one is echoed)."""
-    workers: int = 1
+    workers: int | None = None
+    """Worker processes; ``None``: :data:`DEFAULT_WORKERS`, or 1 with the admin API."""
     server: str = SERVERS[0]
     """``granian`` (fast) or ``gunicorn`` (JSON errors for malformed HTTP too)."""
     threads: int | None = None
@@ -84,6 +92,13 @@ class Settings:
     def thread_count(self) -> int:
         """The threads each worker runs: the explicit setting, else the engine's default."""
         return self.threads if self.threads is not None else DEFAULT_THREADS[self.server]
+
+    @property
+    def worker_count(self) -> int:
+        """The worker processes to run: the explicit setting, else the default for the API."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.admin_token is not None else DEFAULT_WORKERS
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
@@ -116,7 +131,7 @@ def _problems(s: Settings) -> list[str]:
     )
     if s.host and not _HOST.fullmatch(s.host):
         problems.append(f"host: {s.host!r} is not an IP address or a host name")
-    if not 1 <= s.workers <= 64:
+    if s.workers is not None and not 1 <= s.workers <= 64:
         problems.append(f"workers: {s.workers} is not in 1..64")
     if s.threads is not None and not 1 <= s.threads <= 256:
         problems.append(f"threads: {s.threads} is not in 1..256")
@@ -150,7 +165,7 @@ def _admin_problems(s: Settings) -> list[str]:
         problems.append("admin-token: give a non-empty token without surrounding spaces")
     if s.admin_token is not None and s.admin_token in s.tokens + s.forbidden_tokens:
         problems.append("admin-token: must differ from the API tokens")
-    if s.admin_token is not None and s.workers != 1:
+    if s.admin_token is not None and s.workers not in (None, 1):
         problems.append("admin-token: the admin API needs --workers 1 (its state is per process)")
     if not 1 <= s.journal_size <= MAX_JOURNAL:
         problems.append(f"journal-size: {s.journal_size} is not in 1..{MAX_JOURNAL}")

@@ -19,6 +19,7 @@ from bench.loadgen import Request, percentile_ms, run_load
 from bench.plan import QUICK
 from bench.servers import PRISM, ROOT
 from bench.targets import judge
+from bench.wrk import WRK, lua_script, run_wrk
 from spec.loader import load_contract
 from tests.servers import serve_in_thread
 
@@ -57,10 +58,16 @@ def test_generator_reports_a_refused_connection() -> None:
 
 
 def _results(rps_ratio: float, p99_small: float, p99_large: float) -> dict[str, Any]:
-    row = {"rps_ratio": rps_ratio, "p99_ratio": 0.5}
+    def pair(c: int, p99_ms: float) -> dict[str, Any]:
+        return {"name": "example all", "connections": c, "rps_ratio": rps_ratio,
+                "p99_ratio": 0.5, "same_bytes": True, "mock": {"p99_ms": p99_ms}}  # fmt: skip
+
+    varied = {"name": "varied filtered queries", "connections": 8, "mock": {"p99_ms": 3.0}}
+    slow = {"in_flight": 10, "beside_slow": {"p99_ms": 12.0, "errors": 0}, "slow": {"errors": 0}}
     scaled = {"startup_s": 9.0, "pss_mb": 700.0, "dump": {"peak_growth_mb": 1.0}}
     return {
-        "compare": {"workloads": [row]},
+        "compare": {"workloads": [pair(8, 2.0), pair(32, 6.0), varied]},
+        "slow": slow,
         "scaling": [
             {"n": 1_000, "filtered": {"p99_ms": p99_small}},
             {"n": 1_000_000, "filtered": {"p99_ms": p99_large}, **scaled},
@@ -69,15 +76,50 @@ def _results(rps_ratio: float, p99_small: float, p99_large: float) -> dict[str, 
 
 
 def test_verdicts_follow_the_issue_targets() -> None:
-    verdicts = {v.target: v.status for v in judge(_results(2.5, 10.0, 14.0))}
-    assert verdicts["mock/Prism req/s, worst workload"] == "PASS"
-    assert verdicts["mock/Prism p99, worst workload"] == "PASS"
-    assert verdicts["filtered p99 at 1M / at 1k"] == "PASS"
-    assert verdicts["1M start-up to first 200 (s)"] == "PASS"
-    assert verdicts["1M memory, PSS of all processes (MB)"] == "MISS"
-    assert verdicts["fuzz profile / st run, requests/s"] == "n/a"
-    missed = {v.target for v in judge(_results(1.5, 10.0, 16.0)) if v.status == "MISS"}
-    assert {"mock/Prism req/s, worst workload", "filtered p99 at 1M / at 1k"} <= missed
+    verdicts = {v.target: v.status for v in judge(_results(3.5, 10.0, 14.0))}
+    expected = {
+        "c8: mock/Prism req/s, worst workload": "PASS",
+        "c32: mock/Prism req/s, worst workload": "PASS",
+        "c8: mock p99 ms, worst workload": "PASS",
+        "c32: mock p99 ms, worst workload": "MISS",
+        "c8: mock p99 / Prism p99, worst workload": "PASS",
+        "c8: varied filtered queries, p99 ms": "PASS",
+        "pairs whose bodies differ": "PASS",
+        "beside 10 slow answers: others' p99 ms": "MISS",
+        "beside 10 slow answers: errors": "PASS",
+        "filtered p99 at 1M / at 1k": "PASS",
+        "1M start-up to first 200 (s)": "PASS",
+        "1M memory, PSS of all processes (MB)": "MISS",
+    }
+    assert {target: verdicts[target] for target in expected} == expected
+    missed = {v.target for v in judge(_results(2.5, 10.0, 16.0)) if v.status == "MISS"}
+    assert {"c8: mock/Prism req/s, worst workload", "filtered p99 at 1M / at 1k"} <= missed
+
+
+def test_wrk_script_cycles_every_request_and_checks_a_non_200_status() -> None:
+    requests = [Request("/a", (("Authorization", "Bearer t"),)), Request("/b")]
+    script = lua_script(requests)
+    assert script.count("wrk.format(") == 2 and "response = function" not in script
+    assert '["Authorization"] = "Bearer t"' in script
+    assert "status ~= 401" in lua_script([Request("/", (), expect_status=401)])
+
+
+def test_wrk_measures_statuses_and_percentiles() -> None:
+    if not Path(WRK).exists():
+        pytest.skip("wrk not installed (apt-get install wrk)")
+    with serve_in_thread(tiny_app) as url:
+        port = int(url.rsplit(":", 1)[1])
+        ok = run_wrk("127.0.0.1", port, [Request("/")], connections=2, seconds=1)
+        denied = run_wrk("127.0.0.1", port, [Request("/denied", (), 401)], 2, 1)
+        wrong = run_wrk("127.0.0.1", port, [Request("/", (), 401)], 2, 1)
+    assert ok.requests > 10 and ok.errors == 0 and denied.errors == 0
+    assert wrong.errors == wrong.requests
+    p = ok.percentiles_ms
+    assert 0 < p["p50_ms"] <= p["p99_ms"] <= p["p999_ms"] <= p["max_ms"]
+    assert ok.summary()["p999_ms"] == round(p["p999_ms"], 3)
+    worst = {k: max(v, wrong.percentiles_ms[k]) for k, v in ok.percentiles_ms.items()}
+    ok.merge(wrong)
+    assert ok.errors == wrong.requests and ok.percentiles_ms == worst  # the worst round's
 
 
 def test_bad_flag_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,8 +148,13 @@ def test_quick_mode_measures_the_mock(tmp_path: Path) -> None:
     assert {r["payload"] for r in results["encoders"]} and all(
         r["orjson_us"] > 0 for r in results["encoders"]
     )
-    (listing,) = results["compare"]["workloads"]
-    assert listing["mock"]["rps"] > 0 and listing["mock"]["errors"] == 0
+    assert {r["name"] for r in results["compare"]["workloads"]} == {
+        "varied filtered queries", "bundled list, unfiltered"}  # fmt: skip
+    for row in results["compare"]["workloads"]:
+        assert row["mock"]["rps"] > 0 and row["mock"]["errors"] == 0, row
+    slow = results["slow"]
+    assert slow["beside_slow"]["requests"] > 0 and slow["beside_slow"]["errors"] == 0
+    assert slow["slow"]["errors"] == 0 and slow["slow"]["p50_ms"] >= QUICK.slow_delay_ms
     (size,) = results["scaling"]
     assert size["n"] == 1000 and size["startup_s"] > 0 and size["pss_mb"] > 0
     assert size["filtered"]["requests"] > 0 and size["filtered"]["errors"] == 0
@@ -126,7 +173,8 @@ def test_quick_mode_compares_with_prism(tmp_path: Path) -> None:
         assert row["mock"]["errors"] == 0 and row["prism"]["errors"] == 0, row["name"]
         assert row["rps_ratio"] > 0
     statuses = {t["target"]: t["status"] for t in results["targets"]}
-    assert statuses["mock/Prism req/s, worst workload"] in {"PASS", "MISS"}
+    assert statuses["c4: mock/Prism req/s, worst workload"] in {"PASS", "MISS"}
+    assert statuses["pairs whose bodies differ"] == "PASS"
 
 
 @pytest.mark.slow
