@@ -14,9 +14,9 @@ from typing import Any
 
 import schemathesis
 
-from contract_tests import invariants
-from spec import rules
-from spec.loader import GRADES_PATH, load_contract
+from grades_kit.contract_tests import invariants
+from grades_kit.spec import rules
+from grades_kit.spec.loader import GRADES_PATH, load_contract
 
 GradesCase = schemathesis.Case[Any]
 FILTERS = ("course_id", "username")

@@ -20,7 +20,7 @@ from typing import NoReturn
 
 import pytest
 
-from contract_tests.options import ENV_TOKEN, FLAGS, Flag
+from grades_kit.contract_tests.options import ENV_TOKEN, FLAGS, Flag
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXIT_NO_VERDICT = 2

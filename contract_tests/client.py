@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 
 import requests
 
-from contract_tests.health import Budget, InstanceUnhealthy
-from contract_tests.options import RunOptions
-from contract_tests.redact import MASK, curl, mask_token
-from contract_tests.transport import last_attempt_ms, polite_session
-from spec.loader import GRADES_PATH
-from spec.rules import Finding
+from grades_kit.contract_tests.health import Budget, InstanceUnhealthy
+from grades_kit.contract_tests.options import RunOptions
+from grades_kit.contract_tests.redact import MASK, curl, mask_token
+from grades_kit.contract_tests.transport import last_attempt_ms, polite_session
+from grades_kit.spec.loader import GRADES_PATH
+from grades_kit.spec.rules import Finding
 
 __all__ = [
     "MASK",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contract_tests.live import live_data  # noqa: F401  (the fixture of the live-data judge)
-from contract_tests.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name)
+from grades_kit.contract_tests.live import live_data  # noqa: F401  (the fixture of the live-data judge)
+from grades_kit.contract_tests.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name)
     all_grades,
     client,
     contract,

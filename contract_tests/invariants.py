@@ -10,8 +10,8 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from spec import invariants
-from spec.loader import Invariant, load_contract
+from grades_kit.spec import invariants
+from grades_kit.spec.loader import Invariant, load_contract
 
 
 class AdvisoryInvariantWarning(UserWarning):

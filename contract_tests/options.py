@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from contract_tests.profiles import PROFILES, Profile
+from grades_kit.contract_tests.profiles import PROFILES, Profile
 
 ENV_BASE_URL = "GRADES_BASE_URL"
 ENV_TOKEN = "GRADES_TOKEN"

@@ -25,17 +25,17 @@ import requests
 from schemathesis.core.transport import USER_AGENT
 from schemathesis.schemas import BaseSchema
 
-from contract_tests.client import GradesClient, json_body
-from contract_tests.health import (
+from grades_kit.contract_tests.client import GradesClient, json_body
+from grades_kit.contract_tests.health import (
     Budget,
     NoVerdict,
     OutOfTime,
     as_record,
     summary,
 )
-from contract_tests.invariants import AdvisoryInvariantWarning
-from contract_tests.live import LiveDataNotice
-from contract_tests.options import (
+from grades_kit.contract_tests.invariants import AdvisoryInvariantWarning
+from grades_kit.contract_tests.live import LiveDataNotice
+from grades_kit.contract_tests.options import (
     RunOptions,
     UsageProblem,
     build_options,
@@ -43,18 +43,18 @@ from contract_tests.options import (
     plugin_flags,
     rate_limit_per_worker,
 )
-from contract_tests.preflight import preflight_problem
-from contract_tests.schema import DISABLED_CHECKS, build_schema
-from contract_tests.traffic import FORMAT, TrafficLog
-from contract_tests.transport import Pace, pacer, polite_session, route_through
-from contract_tests.verdict import (
+from grades_kit.contract_tests.preflight import preflight_problem
+from grades_kit.contract_tests.schema import DISABLED_CHECKS, build_schema
+from grades_kit.contract_tests.traffic import FORMAT, TrafficLog
+from grades_kit.contract_tests.transport import Pace, pacer, polite_session, route_through
+from grades_kit.contract_tests.verdict import (
     VIOLATIONS_PROPERTY,
     Verdict,
     as_property,
     from_property,
     violations_of,
 )
-from spec.loader import Contract, load_contract
+from grades_kit.spec.loader import Contract, load_contract
 
 EXIT_CANNOT_JUDGE = 2
 PREFIX = "grades-contract"

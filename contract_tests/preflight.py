@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import requests
 
-from contract_tests.health import InstanceUnhealthy, NoVerdict
-from contract_tests.options import RunOptions
-from spec.loader import GRADES_PATH
+from grades_kit.contract_tests.health import InstanceUnhealthy, NoVerdict
+from grades_kit.contract_tests.options import RunOptions
+from grades_kit.spec.loader import GRADES_PATH
 
 
 def preflight_problem(options: RunOptions, session: requests.Session) -> str | None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from spec import masking
+from grades_kit.spec import masking
 
 MASK = masking.MASK
 """The one mask (``spec/masking.py``, shared with the mock's proxy), named here for the suite."""

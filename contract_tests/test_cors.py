@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from contract_tests.client import GradesClient
-from spec import rules
-from spec.loader import Contract
+from grades_kit.contract_tests.client import GradesClient
+from grades_kit.spec import rules
+from grades_kit.spec.loader import Contract
 
 ORIGIN = "https://grades-contract.example"
 """An origin no instance serves itself: the preflight is genuinely cross-origin."""

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from contract_tests import invariants
-from contract_tests.client import GradesClient
-from spec.loader import Invariant, load_contract
+from grades_kit.contract_tests import invariants
+from grades_kit.contract_tests.client import GradesClient
+from grades_kit.spec.loader import Invariant, load_contract
 
 INVARIANTS = load_contract().invariants()
 

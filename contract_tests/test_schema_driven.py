@@ -14,9 +14,9 @@ import pytest
 import requests
 import schemathesis
 
-from contract_tests.plugin import RunState
-from contract_tests.redact import curl
-from contract_tests.verdict import attach_curl
+from grades_kit.contract_tests.plugin import RunState
+from grades_kit.contract_tests.redact import curl
+from grades_kit.contract_tests.verdict import attach_curl
 
 schema = schemathesis.pytest.from_fixture("grades_schema")
 

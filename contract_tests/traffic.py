@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from contract_tests.redact import Pseudonyms, curl, mask_token
+from grades_kit.contract_tests.redact import Pseudonyms, curl, mask_token
 
 BODY_LIMIT = 4096
 FORMAT = "JSON Lines"

@@ -20,9 +20,9 @@ from schemathesis.core.rate_limit import build_limiter, ratelimit
 from schemathesis.schemas import BaseSchema
 from schemathesis.transport.requests import RequestsTransport
 
-from contract_tests.health import Budget, call_patiently, request_line
-from contract_tests.redact import mask_token
-from contract_tests.traffic import TrafficLog
+from grades_kit.contract_tests.health import Budget, call_patiently, request_line
+from grades_kit.contract_tests.redact import mask_token
+from grades_kit.contract_tests.traffic import TrafficLog
 
 Pace = Callable[[], None]
 LAST_ATTEMPT_MS = "grades_contract_last_attempt_ms"

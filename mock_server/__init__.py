@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mock_server.app import create_app
-from mock_server.fixtures import FixtureError
-from mock_server.generator import GeneratorError
-from mock_server.settings import Settings, SettingsError
+from grades_kit.mock_server.app import create_app
+from grades_kit.mock_server.fixtures import FixtureError
+from grades_kit.mock_server.generator import GeneratorError
+from grades_kit.mock_server.settings import Settings, SettingsError
 
 __all__ = ["FixtureError", "GeneratorError", "Settings", "SettingsError", "create_app"]

@@ -21,15 +21,15 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
-from mock_server.auth import Authenticator
-from mock_server.cors import Cors
-from mock_server.dataset import DataSet
-from mock_server.errors import ApiError, render
-from mock_server.fixtures import RecordChecker
-from mock_server.journal import Entry, Journal
-from mock_server.sticky import Scenario, StickyScenarios
-from mock_server.store import RecordStore
-from spec.loader import Contract, load_contract, schema_problem
+from grades_kit.mock_server.auth import Authenticator
+from grades_kit.mock_server.cors import Cors
+from grades_kit.mock_server.dataset import DataSet
+from grades_kit.mock_server.errors import ApiError, render
+from grades_kit.mock_server.fixtures import RecordChecker
+from grades_kit.mock_server.journal import Entry, Journal
+from grades_kit.mock_server.sticky import Scenario, StickyScenarios
+from grades_kit.mock_server.store import RecordStore
+from grades_kit.spec.loader import Contract, load_contract, schema_problem
 
 PREFIX = "/__mock"
 ADMIN_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS")

@@ -10,24 +10,24 @@ from contextlib import contextmanager
 from flask import Flask
 from werkzeug.wrappers import Request, Response
 
-from mock_server.access_log import log_access
-from mock_server.admin import AdminApi, register_admin
-from mock_server.auth import Authenticator
-from mock_server.contract_routes import register_contract_routes
-from mock_server.cors import Cors
-from mock_server.dataset import DataSet
-from mock_server.errors import register_error_handlers
-from mock_server.fixtures import default_fixture_dir, load_fixtures
-from mock_server.generator import RecordGenerator
-from mock_server.journal import Journal
-from mock_server.pipeline import AfterHook, BeforeHook, Pipeline
-from mock_server.routes import GradesApi, grades_blueprint
-from mock_server.settings import Settings
-from mock_server.sticky import StickyScenarios
-from mock_server.store import RecordStore
-from mock_server.validation import QueryValidator
-from mock_server.watch import FixtureWatcher
-from spec.loader import Contract, load_contract
+from grades_kit.mock_server.access_log import log_access
+from grades_kit.mock_server.admin import AdminApi, register_admin
+from grades_kit.mock_server.auth import Authenticator
+from grades_kit.mock_server.contract_routes import register_contract_routes
+from grades_kit.mock_server.cors import Cors
+from grades_kit.mock_server.dataset import DataSet
+from grades_kit.mock_server.errors import register_error_handlers
+from grades_kit.mock_server.fixtures import default_fixture_dir, load_fixtures
+from grades_kit.mock_server.generator import RecordGenerator
+from grades_kit.mock_server.journal import Journal
+from grades_kit.mock_server.pipeline import AfterHook, BeforeHook, Pipeline
+from grades_kit.mock_server.routes import GradesApi, grades_blueprint
+from grades_kit.mock_server.settings import Settings
+from grades_kit.mock_server.sticky import StickyScenarios
+from grades_kit.mock_server.store import RecordStore
+from grades_kit.mock_server.validation import QueryValidator
+from grades_kit.mock_server.watch import FixtureWatcher
+from grades_kit.spec.loader import Contract, load_contract
 
 EXTENSION = "grades_mock"
 WATCH_EXTENSION = "grades_mock_watch"

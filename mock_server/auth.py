@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 
-from mock_server.errors import ApiError
+from grades_kit.mock_server.errors import ApiError
 
 CHALLENGE = 'Bearer realm="api"'
 NOT_PROVIDED = "Authentication credentials were not provided."

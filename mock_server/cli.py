@@ -19,13 +19,13 @@ from typing import Any
 
 from flask import Flask
 
-from mock_server.access_log import ACCESS_LOGGER, write_access_log_to
-from mock_server.app import create_app
-from mock_server.fixtures import FixtureError
-from mock_server.generator import GeneratorError
-from mock_server.listener import bind
-from mock_server.settings import DEFAULT_TOKEN, SERVERS, Settings, SettingsError
-from spec.loader import GRADES_PATH, SpecError
+from grades_kit.mock_server.access_log import ACCESS_LOGGER, write_access_log_to
+from grades_kit.mock_server.app import create_app
+from grades_kit.mock_server.fixtures import FixtureError
+from grades_kit.mock_server.generator import GeneratorError
+from grades_kit.mock_server.listener import bind
+from grades_kit.mock_server.settings import DEFAULT_TOKEN, SERVERS, Settings, SettingsError
+from grades_kit.spec.loader import GRADES_PATH, SpecError
 
 PROG = "grades-mock"
 ENV_PREFIX = "GRADES_MOCK_"
@@ -40,11 +40,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     """Entry point of the ``grades-mock`` console script (``grades-mock record ...`` too)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["record"]:
-        from mock_server.record import main as record_main
+        from grades_kit.mock_server.record import main as record_main
 
         return record_main(argv[1:])
     if argv[:1] == ["proxy"]:
-        from mock_server.proxy_server import main as proxy_main
+        from grades_kit.mock_server.proxy_server import main as proxy_main
 
         return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
@@ -78,11 +78,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 def _serve(app: Flask, settings: Settings, listener: socket.socket) -> None:
     """Hand the app to the chosen engine (imported here: only the one in use is loaded)."""
     if settings.server == "gunicorn":
-        from mock_server.gunicorn_server import MockServer
+        from grades_kit.mock_server.gunicorn_server import MockServer
 
         MockServer(app, settings, listener).run()
         return
-    from mock_server import granian_server
+    from grades_kit.mock_server import granian_server
 
     port = int(listener.getsockname()[1])
     listener.close()  # granian binds its own socket: the check above made the port ours

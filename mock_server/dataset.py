@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from mock_server.store import RecordStore
+from grades_kit.mock_server.store import RecordStore
 
 
 class DataSet:

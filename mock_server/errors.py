@@ -17,7 +17,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request
 
-from spec.loader import GRADES_PATH
+from grades_kit.spec.loader import GRADES_PATH
 
 JSON = "application/json"
 SERVER_ERROR_DETAIL = "A server error occurred."

@@ -14,9 +14,9 @@ from typing import Any
 import jsonschema
 import orjson
 
-from mock_server.invariants import InvariantTracker, Problem
-from mock_server.store import RecordStore, StoreBuilder
-from spec.loader import Contract, schema_problem
+from grades_kit.mock_server.invariants import InvariantTracker, Problem
+from grades_kit.mock_server.store import RecordStore, StoreBuilder
+from grades_kit.spec.loader import Contract, schema_problem
 
 RECORD_SCHEMA = "GradeRecord"
 

@@ -24,8 +24,8 @@ from granian.constants import HTTPModes, Interfaces, Loops
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
-from mock_server.limits import MAX_GRACE_S, REQUEST_HEAD_TIMEOUT_S
-from mock_server.settings import Settings
+from grades_kit.mock_server.limits import MAX_GRACE_S, REQUEST_HEAD_TIMEOUT_S
+from grades_kit.mock_server.settings import Settings
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -46,7 +46,7 @@ class AppLoader:
 
     def __call__(self) -> Any:
         if self._app is None:  # a spawned worker: nothing inherited
-            from mock_server.app import create_app
+            from grades_kit.mock_server.app import create_app
 
             self._app = create_app(self._settings)
         return self._app.wsgi_app  # the Pipeline: granian calls its __rsgi__
@@ -58,7 +58,7 @@ class AppLoader:
 def serve(app: Flask, settings: Settings, port: int) -> None:
     """Run until SIGINT/SIGTERM; in-flight requests get ``MAX_GRACE_S`` to finish."""
     server = Granian(
-        "mock_server.app:create_app",  # only a label: the loader below provides the app
+        "grades_kit.mock_server.app:create_app",  # only a label: the loader below provides the app
         address=settings.host,
         port=port,
         interface=Interfaces.RSGI,

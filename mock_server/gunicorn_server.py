@@ -24,10 +24,10 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
-from mock_server.app import EXTENSION
-from mock_server.cors import Cors
-from mock_server.errors import SERVER_ERROR_DETAIL, error_body
-from mock_server.limits import (
+from grades_kit.mock_server.app import EXTENSION
+from grades_kit.mock_server.cors import Cors
+from grades_kit.mock_server.errors import SERVER_ERROR_DETAIL, error_body
+from grades_kit.mock_server.limits import (
     HEADERS_TOO_LARGE,
     MAX_GRACE_S,
     MAX_HEADER_FIELD,
@@ -35,7 +35,7 @@ from mock_server.limits import (
     REQUEST_HEAD_TIMEOUT_S,
     URI_TOO_LONG,
 )
-from mock_server.settings import Settings
+from grades_kit.mock_server.settings import Settings
 
 TIMEOUT_S = 30
 """A worker stuck longer than this is restarted; requests time out waiting for headers too."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from spec.invariants import InvariantEngine, Problem
-from spec.loader import Contract
+from grades_kit.spec.invariants import InvariantEngine, Problem
+from grades_kit.spec.loader import Contract
 
 __all__ = ["UNIQUE_PAIR", "InvariantTracker", "Problem"]
 

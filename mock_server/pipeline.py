@@ -37,17 +37,17 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import Flask
 from werkzeug.wrappers import Request, Response
 
-from mock_server import rsgi
-from mock_server.access_log import attach_access_log, flush_access_log
-from mock_server.cors import Cors
-from mock_server.errors import ApiError, to_response
-from mock_server.limits import over_limit
-from spec.loader import GRADES_PATH
+from grades_kit.mock_server import rsgi
+from grades_kit.mock_server.access_log import attach_access_log, flush_access_log
+from grades_kit.mock_server.cors import Cors
+from grades_kit.mock_server.errors import ApiError, to_response
+from grades_kit.mock_server.limits import over_limit
+from grades_kit.spec.loader import GRADES_PATH
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from mock_server.routes import GradesApi, GradesCall
+    from grades_kit.mock_server.routes import GradesApi, GradesCall
 
 GRADES_BRANCH = ("GET", "HEAD")
 """The methods the grades branch answers on the grades path; Flask answers the others."""

@@ -31,10 +31,10 @@ from urllib3.exceptions import TimeoutError as UpstreamTimeout
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 
-from mock_server.errors import error_body, render
-from mock_server.proxy_judge import Exchange, Judge, Violation
-from spec.loader import Contract, load_contract
-from spec.masking import credentials, mask
+from grades_kit.mock_server.errors import error_body, render
+from grades_kit.mock_server.proxy_judge import Exchange, Judge, Violation
+from grades_kit.spec.loader import Contract, load_contract
+from grades_kit.spec.masking import credentials, mask
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -20,13 +20,13 @@ import ijson
 import orjson
 from werkzeug.datastructures import MultiDict
 
-from mock_server.errors import BadRequest
-from mock_server.validation import QueryValidator
-from spec import rules
-from spec.invariants import InvariantEngine
-from spec.loader import GRADES_PATH, Contract, schema_problem
-from spec.masking import MIN_SECRET, credentials
-from spec.rules import Finding
+from grades_kit.mock_server.errors import BadRequest
+from grades_kit.mock_server.validation import QueryValidator
+from grades_kit.spec import rules
+from grades_kit.spec.invariants import InvariantEngine
+from grades_kit.spec.loader import GRADES_PATH, Contract, schema_problem
+from grades_kit.spec.masking import MIN_SECRET, credentials
+from grades_kit.spec.rules import Finding
 
 Severity = Literal["error", "advisory"]
 Decoder = Callable[[bytes], bytes]

@@ -18,9 +18,9 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 
-from mock_server.listener import bind
-from mock_server.proxy import TALLY_PATH, ProxyConfig, ValidatingProxy
-from spec.loader import GRADES_PATH, SpecError
+from grades_kit.mock_server.listener import bind
+from grades_kit.mock_server.proxy import TALLY_PATH, ProxyConfig, ValidatingProxy
+from grades_kit.spec.loader import GRADES_PATH, SpecError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -89,7 +89,7 @@ class _Loader:
 def serve(app: ValidatingProxy, host: str, port: int, threads: int) -> None:
     """Run until SIGINT/SIGTERM, one worker (the tally is per process)."""
     server = Granian(
-        "mock_server.proxy:ValidatingProxy",  # a label: the loader provides the app
+        "grades_kit.mock_server.proxy:ValidatingProxy",  # a label: the loader provides the app
         address=host,
         port=port,
         interface=Interfaces.WSGI,

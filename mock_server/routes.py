@@ -15,18 +15,18 @@ from flask import Blueprint, Response
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
-from mock_server.auth import Authenticator
-from mock_server.cors import Cors
-from mock_server.dataset import DataSet
-from mock_server.errors import JSON, BadRequest, render
-from mock_server.generator import RecordGenerator
-from mock_server.prefer import Preferences, parse_prefer
-from mock_server.scenarios import forced_response
-from mock_server.settings import MAX_DELAY_MS, Settings
-from mock_server.sticky import StickyScenarios
-from mock_server.store import RecordStore
-from mock_server.validation import QueryValidator
-from spec.loader import GRADES_PATH, SUCCESS, Contract
+from grades_kit.mock_server.auth import Authenticator
+from grades_kit.mock_server.cors import Cors
+from grades_kit.mock_server.dataset import DataSet
+from grades_kit.mock_server.errors import JSON, BadRequest, render
+from grades_kit.mock_server.generator import RecordGenerator
+from grades_kit.mock_server.prefer import Preferences, parse_prefer
+from grades_kit.mock_server.scenarios import forced_response
+from grades_kit.mock_server.settings import MAX_DELAY_MS, Settings
+from grades_kit.mock_server.sticky import StickyScenarios
+from grades_kit.mock_server.store import RecordStore
+from grades_kit.mock_server.validation import QueryValidator
+from grades_kit.spec.loader import GRADES_PATH, SUCCESS, Contract
 
 DYNAMIC_RECORDS = 12
 """How many records ``Prefer: dynamic=true`` makes (one when both filters are given)."""
@@ -151,7 +151,7 @@ class GradesCall:
 
 def _served_by_the_pipeline() -> Response:
     """Never called: the pipeline answers GET and HEAD on the grades path itself."""
-    raise RuntimeError("the grades GET is routed by mock_server.pipeline, not by Flask")
+    raise RuntimeError("the grades GET is routed by grades_kit.mock_server.pipeline, not by Flask")
 
 
 def grades_blueprint(api: GradesApi) -> Blueprint:

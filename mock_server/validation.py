@@ -9,8 +9,8 @@ from urllib.parse import quote
 import jsonschema
 from werkzeug.datastructures import MultiDict
 
-from mock_server.errors import BadRequest
-from spec.loader import Contract
+from grades_kit.mock_server.errors import BadRequest
+from grades_kit.spec.loader import Contract
 
 PROBLEM_CACHE_SIZE = 4096
 """Verdicts kept per validator: a UI or a load test repeats the same few values, and a

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from spec.loader import GRADES_PATH, SPEC_PATH, Contract, SpecError, load_contract
+from grades_kit.spec.loader import GRADES_PATH, SPEC_PATH, Contract, SpecError, load_contract
 
 __all__ = ["GRADES_PATH", "SPEC_PATH", "Contract", "SpecError", "load_contract"]

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from spec.drift import compare, known
-from spec.gitbook import GitBookError, read_page
-from spec.loader import GRADES_PATH, SPEC_PATH, Contract, SpecError, load_contract
+from grades_kit.spec.drift import compare, known
+from grades_kit.spec.gitbook import GitBookError, read_page
+from grades_kit.spec.loader import GRADES_PATH, SPEC_PATH, Contract, SpecError, load_contract
 
 __all__ = ["main"]
 

@@ -32,8 +32,8 @@ from typing import Any
 
 import jsonschema
 
-from spec.gitbook import Parameter, Response, SwaggerBlock
-from spec.loader import Contract
+from grades_kit.spec.gitbook import Parameter, Response, SwaggerBlock
+from grades_kit.spec.loader import Contract
 
 __all__ = ["KNOWN_PAGE_DEFECTS", "Difference", "DriftKind", "KnownDefect", "compare", "known"]
 

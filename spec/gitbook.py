@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spec.lenient_json import records
+from grades_kit.spec.lenient_json import records
 
 __all__ = [
     "GitBookError",

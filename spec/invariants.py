@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from spec.loader import Contract, Invariant
+from grades_kit.spec.loader import Contract, Invariant
 
 Record = Mapping[str, Any]
 Problem = tuple[str, str]

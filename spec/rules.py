@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema
 
-from spec.loader import Contract
+from grades_kit.spec.loader import Contract
 
 Record = Mapping[str, Any]
 

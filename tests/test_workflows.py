@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contract_tests.options import ENV_BASE_URL, ENV_TOKEN
+from grades_kit.contract_tests.options import ENV_BASE_URL, ENV_TOKEN
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"

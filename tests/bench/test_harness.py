@@ -20,7 +20,7 @@ from bench.plan import QUICK
 from bench.servers import PRISM, ROOT
 from bench.targets import judge
 from bench.wrk import WRK, lua_script, run_wrk
-from spec.loader import load_contract
+from grades_kit.spec.loader import load_contract
 from tests.servers import serve_in_thread
 
 STATUSES = {"PASS", "MISS", "n/a"}

@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote_plus
 
 from werkzeug.wrappers import Request, Response
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Record = dict[str, Any]

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 from tests.contract.broken_servers import CATALOGUE, BrokenServer
 from tests.contract.live_server import LiveData
 from tests.servers import serve_in_thread

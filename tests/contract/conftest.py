@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 from tests.servers import serve_in_thread
 
 

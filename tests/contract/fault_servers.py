@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.test import Client
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 
 MAX_HEAD_BYTES = 65536
 HANG_LIMIT_S = 60.0

@@ -32,7 +32,7 @@ def outcomes() -> dict[tuple[str, bool], Outcome]:
 
 
 def test_catalogue_has_one_server_per_near_miss_class_and_distinct_defects() -> None:
-    from contract_tests.near_miss import FILTER_CLASSES, TOKEN_CLASSES
+    from grades_kit.contract_tests.near_miss import FILTER_CLASSES, TOKEN_CLASSES
 
     assert len({s.name for s in CATALOGUE}) == len(CATALOGUE) >= 12
     expected = {s.expected_rule for s in CATALOGUE}

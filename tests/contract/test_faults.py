@@ -22,7 +22,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from contract_tests.health import Budget, parse_retry_after, retry_wait_s
+from grades_kit.contract_tests.health import Budget, parse_retry_after, retry_wait_s
 from tests.contract import fault_servers as faults
 from tests.contract.catch_rate import GRADES_CONTRACT, TOKEN
 from tests.contract.fault_servers import FaultServer, Seen

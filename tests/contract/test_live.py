@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 from tests.contract.catch_rate import SEED, TOKEN, run_contract
 from tests.contract.live_server import LiveData
 from tests.servers import serve_in_thread

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from contract_tests import near_miss
-from contract_tests.live import LiveData, LiveDataNotice
-from spec import rules
+from grades_kit.contract_tests import near_miss
+from grades_kit.contract_tests.live import LiveData, LiveDataNotice
+from grades_kit.spec import rules
 
 USERS = ["JaneDoe", "chloé+dev", "johndoe", "zoë.müller"]
 COURSES = ["course-v1:edX+DemoX+Demo_Course"]

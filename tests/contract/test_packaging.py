@@ -15,12 +15,13 @@ import subprocess
 import sys
 import tomllib
 import venv
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 from tests.contract.catch_rate import TOKEN
 from tests.servers import serve_in_thread
 
@@ -103,7 +104,7 @@ def test_the_installed_wheel_runs_from_an_empty_directory(mock_url: str, tmp_pat
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     where = subprocess.run(
-        ["python", "-c", "import contract_tests; print(contract_tests.__file__)"],
+        ["python", "-c", "from grades_kit import contract_tests; print(contract_tests.__file__)"],
         cwd=empty,
         env=env,
         capture_output=True,
@@ -113,3 +114,63 @@ def test_the_installed_wheel_runs_from_an_empty_directory(mock_url: str, tmp_pat
     assert where.stdout.startswith(str(env_dir)), "the repo's package, not the wheel's"
     assert list(empty.iterdir()) == [], "grades-contract wrote into the caller's directory"
     assert TOKEN not in done.stdout + done.stderr
+
+
+def build_wheel(where: Path) -> Path:
+    """``pip wheel`` of the checkout into ``where``: the one wheel it builds."""
+    pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(where)]
+    subprocess.run([*pip, str(ROOT)], check=True, capture_output=True, timeout=300)
+    (wheel,) = where.glob("grades_contract_kit-*.whl")
+    return wheel
+
+
+def test_the_wheel_installs_one_top_level_package(tmp_path: Path) -> None:
+    """Issue 11: ``grades_kit`` and the dist-info, no generic ``spec`` or ``mock_server``."""
+    archive = zipfile.ZipFile(build_wheel(tmp_path))
+    names = archive.namelist()
+    assert {name.split("/")[0] for name in names} == {
+        "grades_kit",
+        f"grades_contract_kit-{VERSION}.dist-info",
+    }
+    for member in (
+        "spec/openapi.yaml",
+        "mock_server/bundled_fixtures/grades.json",
+        "mock_server/admin-openapi.yaml",
+        "contract_tests/pytest.ini",
+    ):
+        assert f"grades_kit/{member}" in names, member
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    scripts = archive.read(entry_points).decode()
+    for script, package in (
+        ("grades-kit", "spec"),
+        ("grades-mock", "mock_server"),
+        ("grades-contract", "contract_tests"),
+    ):
+        assert f"{script} = grades_kit.{package}.cli:main" in scripts
+
+
+@pytest.mark.slow
+def test_an_editable_install_imports_grades_kit_from_anywhere(tmp_path: Path) -> None:
+    """``pip install -e .`` (``make run``): the scripts and ``grades_kit.*`` work from elsewhere."""
+    env_dir, elsewhere = tmp_path / "venv", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    venv.create(env_dir, with_pip=True)
+    install = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", str(ROOT)]
+    subprocess.run(install, check=True, capture_output=True, timeout=600)
+    env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    for script in ("grades-kit", "grades-mock", "grades-contract"):
+        done = subprocess.run(
+            [script, "--help"], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0 and "usage:" in done.stdout, (script, done.stderr)
+    probe = (
+        "import grades_kit.mock_server, grades_kit.contract_tests.cli\n"
+        "from grades_kit.spec import SPEC_PATH\n"
+        "from grades_kit.mock_server.fixtures import default_fixture_dir as fixtures\n"
+        "print(SPEC_PATH.is_file(), (fixtures() / 'grades.json').is_file())"
+    )
+    done = subprocess.run(
+        ["python", "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr

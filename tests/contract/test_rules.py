@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from contract_tests import invariants
-from contract_tests.client import ContractViolation, GradesClient
-from contract_tests.options import UsageProblem, build_options, rate_limit_per_worker
-from contract_tests.preflight import _judge
-from contract_tests.schema import DISABLED_CHECKS, config_dict
-from spec import rules
-from spec.loader import load_contract
+from grades_kit.contract_tests import invariants
+from grades_kit.contract_tests.client import ContractViolation, GradesClient
+from grades_kit.contract_tests.options import UsageProblem, build_options, rate_limit_per_worker
+from grades_kit.contract_tests.preflight import _judge
+from grades_kit.contract_tests.schema import DISABLED_CHECKS, config_dict
+from grades_kit.spec import rules
+from grades_kit.spec.loader import load_contract
 
 CONTRACT = load_contract()
 RECORDS = CONTRACT.response_examples()["all"]

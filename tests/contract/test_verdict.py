@@ -24,13 +24,13 @@ import requests
 
 from bench.servers import PRISM, free_port, prism_argv, start
 from bench.workloads import ready_request
-from contract_tests.cli import PACKAGE_DIR, build_parser, pytest_argv
-from contract_tests.options import FLAGS, plugin_flags
-from contract_tests.redact import Pseudonyms
-from contract_tests.traffic import TrafficLog
-from contract_tests.verdict import Verdict, Violation, attach_curl, violations_of
-from mock_server import Settings, create_app
-from spec.loader import load_contract
+from grades_kit.contract_tests.cli import PACKAGE_DIR, build_parser, pytest_argv
+from grades_kit.contract_tests.options import FLAGS, plugin_flags
+from grades_kit.contract_tests.redact import Pseudonyms
+from grades_kit.contract_tests.traffic import TrafficLog
+from grades_kit.contract_tests.verdict import Verdict, Violation, attach_curl, violations_of
+from grades_kit.mock_server import Settings, create_app
+from grades_kit.spec.loader import load_contract
 from tests.contract.broken_servers import _accept_any_token, refilter, rewrite_request
 from tests.contract.catch_rate import GRADES_CONTRACT, TOKEN
 from tests.servers import serve_in_thread

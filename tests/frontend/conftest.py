@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 from tests.servers import serve_in_thread
 
 ADMIN_TOKEN = "test-admin-token"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from mock_server import create_app
-from mock_server.proxy import TALLY_PATH, ProxyConfig, ValidatingProxy
+from grades_kit.mock_server import create_app
+from grades_kit.mock_server.proxy import TALLY_PATH, ProxyConfig, ValidatingProxy
 from tests.frontend.test_browser import (  # noqa: F401  (fixtures)
     TOKEN,
     browser,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_server import Settings, SettingsError
-from mock_server.cli import build_parser, settings_from
+from grades_kit.mock_server import Settings, SettingsError
+from grades_kit.mock_server.cli import build_parser, settings_from
 from tests.frontend.conftest import API
 from tests.mock_server.test_real_server import running
 

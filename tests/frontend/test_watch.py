@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from mock_server import Settings, SettingsError, create_app
-from mock_server.app import WATCH_EXTENSION
+from grades_kit.mock_server import Settings, SettingsError, create_app
+from grades_kit.mock_server.app import WATCH_EXTENSION
 from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from mock_server.settings import SERVERS
+from grades_kit.mock_server.settings import SERVERS
 from tests.servers import free_port
 
 CLI = str(Path(sys.executable).with_name("grades-mock"))

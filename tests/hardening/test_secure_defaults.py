@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
-import mock_server.cli
-from mock_server.cli import main
-from mock_server.settings import DEFAULT_TOKEN
-from spec.loader import GRADES_PATH
+import grades_kit.mock_server.cli
+from grades_kit.mock_server.cli import main
+from grades_kit.mock_server.settings import DEFAULT_TOKEN
+from grades_kit.spec.loader import GRADES_PATH
 from tests.hardening.mock_process import started_mock
 
 LISTEN = "0A"
@@ -60,8 +60,8 @@ def test_beyond_loopback_with_the_default_token_prints_a_warning(monkeypatch, ca
         listeners[-1].bind(("127.0.0.1", 0))
         return listeners[-1]
 
-    monkeypatch.setattr(mock_server.cli, "_serve", lambda *_args: None)  # serve nothing
-    monkeypatch.setattr(mock_server.cli, "bind", loopback_listener)
+    monkeypatch.setattr(grades_kit.mock_server.cli, "_serve", lambda *_args: None)  # serve nothing
+    monkeypatch.setattr(grades_kit.mock_server.cli, "bind", loopback_listener)
     handlers, level = logging.root.handlers[:], logging.root.level
     try:
         assert main(argv, {}) == 0

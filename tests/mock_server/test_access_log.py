@@ -9,7 +9,7 @@ import re
 import select
 import time
 
-from mock_server.access_log import QueuedLog
+from grades_kit.mock_server.access_log import QueuedLog
 
 LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} GET /x 200 0\.3ms")
 

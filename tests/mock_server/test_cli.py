@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import Settings
-from mock_server.cli import build_parser, main, network_warning, settings_from
+from grades_kit.mock_server import Settings
+from grades_kit.mock_server.cli import build_parser, main, network_warning, settings_from
 
 
 def _settings(argv, env=None):
@@ -127,7 +127,7 @@ BAD_ENV = {
 
 
 def test_every_env_variable_is_covered_below():
-    from mock_server.cli import _ENV
+    from grades_kit.mock_server.cli import _ENV
 
     assert {suffix for suffix, _ in _ENV.values()} == set(BAD_ENV)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.settings import DEFAULT_WORKERS, Settings, SettingsError
+from grades_kit.mock_server.settings import DEFAULT_WORKERS, Settings, SettingsError
 
 
 def test_two_workers_by_default_one_with_the_admin_api() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mock_server import Settings, create_app
+from grades_kit.mock_server import Settings, create_app
 from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow

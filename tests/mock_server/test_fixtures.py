@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import FixtureError, Settings, create_app
-from mock_server.fixtures import default_fixture_dir, load_fixtures
+from grades_kit.mock_server import FixtureError, Settings, create_app
+from grades_kit.mock_server.fixtures import default_fixture_dir, load_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "fixtures" / "grades.json"

@@ -10,11 +10,11 @@ from flask import Flask
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from mock_server import Settings, create_app
-from mock_server.limits import HEADERS_TOO_LARGE, URI_TOO_LONG
-from mock_server.pipeline import Pipeline
-from mock_server.validation import QueryValidator
-from spec.loader import GRADES_PATH
+from grades_kit.mock_server import Settings, create_app
+from grades_kit.mock_server.limits import HEADERS_TOO_LARGE, URI_TOO_LONG
+from grades_kit.mock_server.pipeline import Pipeline
+from grades_kit.mock_server.validation import QueryValidator
+from grades_kit.spec.loader import GRADES_PATH
 
 TOKEN = "Bearer local-dev-token"
 TWO_ORIGINS = "http://a.test,http://b.test"

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import requests
 
-from mock_server import Settings, create_app
-from mock_server.proxy import ProxyConfig, ValidatingProxy
-from spec import rules
-from spec.loader import GRADES_PATH, load_contract
+from grades_kit.mock_server import Settings, create_app
+from grades_kit.mock_server.proxy import ProxyConfig, ValidatingProxy
+from grades_kit.spec import rules
+from grades_kit.spec.loader import GRADES_PATH, load_contract
 from tests.contract.broken_servers import CATALOGUE
 from tests.servers import free_port, serve_in_thread
 
@@ -272,7 +272,7 @@ def test_the_cli_serves_the_proxy_with_granian() -> None:
 
 
 def test_cli_refuses_a_bad_upstream(capsys: pytest.CaptureFixture[str]) -> None:
-    from mock_server.cli import main
+    from grades_kit.mock_server.cli import main
 
     assert main(["proxy", "--upstream", "ftp://x"]) == 2
     assert "--upstream must be an http(s) URL" in capsys.readouterr().err
@@ -312,8 +312,8 @@ def test_a_list_streams_through_without_being_held() -> None:
 def test_errors_mode_cuts_a_long_answer_that_breaks_a_rule_past_the_buffer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("mock_server.proxy.ERRORS_BUFFER", 1024)
-    monkeypatch.setattr("mock_server.proxy.CHUNK", 1024)
+    monkeypatch.setattr("grades_kit.mock_server.proxy.ERRORS_BUFFER", 1024)
+    monkeypatch.setattr("grades_kit.mock_server.proxy.CHUNK", 1024)
     broken = next(s for s in CATALOGUE if s.name == "duplicates")  # the copies come last
     with proxied(broken.build(), errors=True) as (base, proxy):
         with pytest.raises(requests.exceptions.RequestException):
@@ -337,7 +337,7 @@ def test_schema_rules_carry_the_names_the_suite_reports(rule: str, failure: str)
     import schemathesis.core.failures
     import schemathesis.openapi.checks
 
-    from contract_tests.verdict import violations_of
+    from grades_kit.contract_tests.verdict import violations_of
 
     kind = getattr(schemathesis.openapi.checks, failure, None) or getattr(
         schemathesis.core.failures, failure

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_server.settings import SERVERS
-from spec.loader import GRADES_PATH
+from grades_kit.mock_server.settings import SERVERS
+from grades_kit.spec.loader import GRADES_PATH
 from tests.conftest import AUTH, conforms
 from tests.hardening.fuzz_self import st_command
 from tests.servers import free_port

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from spec.gitbook import SwaggerBlock, read_page
-from spec.loader import SPEC_PATH
+from grades_kit.spec.gitbook import SwaggerBlock, read_page
+from grades_kit.spec.loader import SPEC_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_PATH = ROOT / "docs" / "upstream" / "grades-gitbook.md"

@@ -22,6 +22,12 @@ FORBIDDEN: dict[str, frozenset[str]] = {
 DYNAMIC_IMPORTERS = frozenset({"import_module", "__import__"})
 
 
+def _top(module: str) -> str:
+    """The kit package a dotted name imports: ``grades_kit.spec.loader`` -> ``spec``."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "grades_kit" and len(parts) > 1 else parts[0]
+
+
 def _package_of(path: Path, root: Path) -> list[str]:
     """The package a module belongs to, as parts: ``mock_server/app.py`` -> [mock_server]."""
     return list(path.relative_to(root).parent.parts)
@@ -33,18 +39,18 @@ def imported_packages(path: Path, root: Path) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield node.lineno, alias.name.split(".")[0]
+                yield node.lineno, _top(alias.name)
         elif isinstance(node, ast.ImportFrom):
             yield from _from_import(node, _package_of(path, root))
         elif isinstance(node, ast.Call) and _is_dynamic_import(node):
             argument = node.args[0]
             assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
-            yield node.lineno, argument.value.split(".")[0]
+            yield node.lineno, _top(argument.value)
 
 
 def _from_import(node: ast.ImportFrom, package: list[str]) -> Iterator[tuple[int, str]]:
     if node.level == 0:
-        yield node.lineno, (node.module or "").split(".")[0]
+        yield node.lineno, _top(node.module or "")
         return
     base = package[: len(package) - (node.level - 1)]
     target = base + (node.module.split(".") if node.module else [])
@@ -114,3 +120,11 @@ def test_allowed_imports_pass(tmp_path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source, encoding="utf-8")
     assert violations(tmp_path) == []
+
+
+def test_the_check_sees_kit_imports(tmp_path: Path) -> None:
+    """``grades_kit.<package>`` is the package itself: the old and the installed spelling agree."""
+    path = tmp_path / "spec" / "x.py"
+    path.parent.mkdir()
+    path.write_text("from grades_kit.mock_server import app\nimport grades_kit.spec.loader\n")
+    assert [p for _, p in imported_packages(path, tmp_path)] == ["mock_server", "spec"]

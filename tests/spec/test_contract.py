@@ -9,7 +9,7 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 from packaging.requirements import Requirement
 
-from spec.loader import SPEC_PATH, Contract, SpecError, load_contract
+from grades_kit.spec.loader import SPEC_PATH, Contract, SpecError, load_contract
 from tests.spec.conftest import edit_yaml
 
 DISTRIBUTION = "grades-contract-kit"

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from spec.gitbook import SwaggerBlock
-from spec.loader import GRADES_PATH, Contract
+from grades_kit.spec.gitbook import SwaggerBlock
+from grades_kit.spec.loader import GRADES_PATH, Contract
 from tests.spec.conftest import TRANSCRIPTION_PATH, Page
 
 Check = Callable[[Contract, Page], None]

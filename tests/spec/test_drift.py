@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from spec.cli import main
-from spec.drift import KNOWN_PAGE_DEFECTS, DriftKind, compare, known
-from spec.gitbook import parse_page
-from spec.loader import Contract
+from grades_kit.spec.cli import main
+from grades_kit.spec.drift import KNOWN_PAGE_DEFECTS, DriftKind, compare, known
+from grades_kit.spec.gitbook import parse_page
+from grades_kit.spec.loader import Contract
 from tests.spec.conftest import PAGE_PATH, Page, edit_yaml
 
 Alter = Callable[[str], str]

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from spec.loader import Contract, load_contract
+from grades_kit.spec.loader import Contract, load_contract
 
 Example = tuple[str, dict[str, Any], Any]  # (where, schema, value)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from spec.gitbook import GitBookError, Parameter, parse_page
-from spec.lenient_json import read_lenient, records
+from grades_kit.spec.gitbook import GitBookError, Parameter, parse_page
+from grades_kit.spec.lenient_json import read_lenient, records
 from tests.spec.conftest import Page
 
 BLOCK = """

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import invariants as suite_invariants
-from mock_server.invariants import InvariantTracker
-from spec import invariants
-from spec.loader import load_contract, schema_problem
+from grades_kit.contract_tests import invariants as suite_invariants
+from grades_kit.mock_server.invariants import InvariantTracker
+from grades_kit.spec import invariants
+from grades_kit.spec.loader import load_contract, schema_problem
 
 CONTRACT = load_contract()
 RECORD = dict(CONTRACT.response_examples()["all"][0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spec.masking import MASK, credentials, mask
+from grades_kit.spec.masking import MASK, credentials, mask
 
 
 def test_mask_replaces_every_occurrence_longest_first() -> None:
