@@ -3,7 +3,7 @@
 Method, path, status and time only: never the query, a header or a body, so no token can
 reach a log.
 
-Cheap on the request path: a served mock (:func:`write_access_log_to`, called by the CLI)
+Cheap on the request path: a served mock (:meth:`AccessLog.write_to`, called by the CLI)
 queues each answered request as a tuple and writes the queue in batches.
 Under granian the batch is written by a callback on the worker's event loop, scheduled
 once per loop iteration, so a busy loop writes many lines at once after handing their
@@ -11,7 +11,7 @@ answers over, and an idle one writes each line as it answers (a test reading the
 it). Through ``logging`` a line cost about 12 us of the request's time plus a ``write`` of
 its own, a third of a filtered request (``docs/benchmarks.md``); queued, a fraction of a
 microsecond plus its share of the batch. Without an event loop (gunicorn's threads) each
-line is written at once. Without a sink (the tests, a library user) lines go to the
+line is written at once. Until then (the tests, a library user) lines go to the
 ``grades_mock.access`` logger.
 """
 
@@ -24,6 +24,8 @@ import threading
 import time
 from collections import deque
 from typing import TextIO
+
+from werkzeug.wrappers import Request, Response
 
 ACCESS_LOGGER = "grades_mock.access"
 LOGGER = logging.getLogger(ACCESS_LOGGER)
@@ -100,31 +102,38 @@ class QueuedLog:
         return f"{self._stamp[1]},{int((answered - second) * 1000):03d}"
 
 
-_sink: QueuedLog | None = None
+class AccessLog:
+    """One app's access log, an after-hook of its pipeline (so of both branches).
 
+    Through ``logging`` (tests, an embedding app) until :meth:`write_to` gives it a stream
+    (the CLI: stderr); then queued on the request path and written in batches by
+    :class:`QueuedLog`. Owned by the app, so no process-wide switch outlives it.
+    """
 
-def write_access_log_to(stream: TextIO) -> None:
-    """Serve the access log through a :class:`QueuedLog` on ``stream`` (the CLI: stderr)."""
-    global _sink
-    _sink = QueuedLog(stream)
+    def __init__(self) -> None:
+        self._queued: QueuedLog | None = None
 
+    def write_to(self, stream: TextIO) -> None:
+        """Serve the lines through a :class:`QueuedLog` on ``stream``."""
+        self._queued = QueuedLog(stream)
 
-def attach_access_log(loop: asyncio.AbstractEventLoop) -> None:
-    """Batch the lines on ``loop`` (a granian worker, as it starts)."""
-    if _sink is not None:
-        _sink.attach(loop)
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Batch the lines on ``loop`` (a granian worker, as it starts)."""
+        if self._queued is not None:
+            self._queued.attach(loop)
 
+    def flush(self) -> None:
+        """Write any line still queued (a granian worker, as it stops)."""
+        if self._queued is not None:
+            self._queued.flush()
 
-def flush_access_log() -> None:
-    """Write any line still queued (a granian worker, as it stops)."""
-    if _sink is not None:
-        _sink.flush()
-
-
-def log_access(method: str, path: str, status: int, started: float) -> None:
-    """Log one answered request; ``started`` is its ``time.perf_counter()`` at arrival."""
-    if _sink is not None:
-        _sink.add((time.time(), method, path, status, (time.perf_counter() - started) * 1000))
-    elif LOGGER.isEnabledFor(logging.INFO):  # skip the formatting when nobody listens
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        LOGGER.info("%s %s %d %.1fms", method, path, status, elapsed_ms)
+    def __call__(self, request: Request, response: Response, started: float) -> None:
+        """Log one answered request; ``started`` is its ``time.perf_counter()`` at arrival."""
+        if self._queued is not None:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self._queued.add((time.time(), request.method, request.path, response.status_code,
+                              elapsed_ms))  # fmt: skip
+        elif LOGGER.isEnabledFor(logging.INFO):  # skip the formatting when nobody listens
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            LOGGER.info("%s %s %d %.1fms", request.method, request.path,
+                        response.status_code, elapsed_ms)  # fmt: skip

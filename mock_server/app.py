@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
-from werkzeug.wrappers import Request, Response
 
-from grades_kit.mock_server.access_log import log_access
+from grades_kit.mock_server.access_log import AccessLog
 from grades_kit.mock_server.admin import AdminApi, register_admin
 from grades_kit.mock_server.auth import Authenticator
 from grades_kit.mock_server.contract_routes import register_contract_routes
@@ -31,6 +30,13 @@ from grades_kit.spec.loader import Contract, load_contract
 
 EXTENSION = "grades_mock"
 WATCH_EXTENSION = "grades_mock_watch"
+ACCESS_LOG_EXTENSION = "grades_mock_access_log"
+
+
+def access_log(app: Flask) -> AccessLog:
+    """The access log of an app ``create_app`` built (the CLI points it at stderr)."""
+    log: AccessLog = app.extensions[ACCESS_LOG_EXTENSION]
+    return log
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -59,18 +65,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(grades_blueprint(api))
     register_contract_routes(app, contract, data)
-    before, after = _hooks(app, settings, api)
-    pipeline = Pipeline(app, api, api.cors, before, after, threads=settings.thread_count)
+    access_log = AccessLog()
+    app.extensions[ACCESS_LOG_EXTENSION] = access_log
+    before, after = _hooks(app, settings, api, access_log)
+    pipeline = Pipeline(
+        app, api, api.cors, before, after, threads=settings.thread_count, access_log=access_log
+    )
     app.wsgi_app = pipeline  # type: ignore[method-assign]
     return app
 
 
 def _hooks(
-    app: Flask, settings: Settings, api: GradesApi
+    app: Flask, settings: Settings, api: GradesApi, access_log: AccessLog
 ) -> tuple[list[BeforeHook], list[AfterHook]]:
     """What must see every request, whichever branch answers it: the one list of it."""
     before: list[BeforeHook] = []
-    after: list[AfterHook] = [_log]
+    after: list[AfterHook] = [access_log]
     if settings.admin_token is not None:  # the admin API, and its journal of the rest
         admin = AdminApi(
             token=settings.admin_token,
@@ -89,10 +99,6 @@ def _hooks(
         app.extensions[WATCH_EXTENSION] = watcher
         before.append(lambda _request: watcher.ensure_running())
     return before, after
-
-
-def _log(request: Request, response: Response, started: float) -> None:
-    log_access(request.method, request.path, response.status_code, started)
 
 
 def load_store(settings: Settings, contract: Contract) -> RecordStore:

@@ -19,8 +19,8 @@ from typing import Any
 
 from flask import Flask
 
-from grades_kit.mock_server.access_log import ACCESS_LOGGER, write_access_log_to
-from grades_kit.mock_server.app import create_app
+from grades_kit.mock_server.access_log import ACCESS_LOGGER
+from grades_kit.mock_server.app import access_log, create_app
 from grades_kit.mock_server.fixtures import FixtureError
 from grades_kit.mock_server.generator import GeneratorError
 from grades_kit.mock_server.listener import bind
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if settings.access_log:
-        write_access_log_to(sys.stderr)  # queued, written by a thread: off the request path
+        access_log(app).write_to(sys.stderr)  # queued, written in batches: off the request path
     else:
         logging.getLogger(ACCESS_LOGGER).setLevel(logging.WARNING)
     port = int(listener.getsockname()[1])

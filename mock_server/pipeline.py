@@ -38,7 +38,7 @@ from flask import Flask
 from werkzeug.wrappers import Request, Response
 
 from grades_kit.mock_server import rsgi
-from grades_kit.mock_server.access_log import attach_access_log, flush_access_log
+from grades_kit.mock_server.access_log import AccessLog
 from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.errors import ApiError, to_response
 from grades_kit.mock_server.limits import over_limit
@@ -98,8 +98,10 @@ class Pipeline:
         before: Sequence[BeforeHook] = (),
         after: Sequence[AfterHook] = (),
         threads: int = 2,
+        access_log: AccessLog | None = None,
     ) -> None:
         self._flask = flask_app
+        self._access_log = access_log
         self._grades = grades
         self.cors = cors
         self._before = tuple(before)
@@ -193,10 +195,12 @@ class Pipeline:
         """In each granian worker, before its first request (threads do not survive a fork):
         the thread pool of Flask's branch; the access log's batches on this loop."""
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="grades-mock-flask")
-        attach_access_log(loop)
+        if self._access_log is not None:
+            self._access_log.attach(loop)
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         """In each granian worker at shutdown: no buffered access-log line is lost."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-        flush_access_log()
+        if self._access_log is not None:
+            self._access_log.flush()
