@@ -82,14 +82,21 @@ class Server:
         Path(self.log.name).unlink(missing_ok=True)
 
 
-def start(name: str, argv: Sequence[str], port: int, ready: Request, timeout_s: float) -> Server:
+def start(
+    name: str,
+    argv: Sequence[str],
+    port: int,
+    ready: Request,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+) -> Server:
     """Run ``argv``; return once ``ready`` is answered 200 (its time is ``startup_s``)."""
     log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)  # noqa: SIM115
     started = time.perf_counter()
     try:
         process = subprocess.Popen(
             list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, cwd=ROOT,
+            start_new_session=True, cwd=ROOT, env=env,
         )  # fmt: skip
     except OSError as exc:
         log.close()
