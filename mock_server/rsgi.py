@@ -33,7 +33,6 @@ STREAM_BYTES_PER_S = 1e9
 """The pace of a streamed answer (the unfiltered list): about half what a reader on
 loopback takes here, so it keeps up and the queue stays a few chunks long; 1M records
 (275 MB) take 0.3 s (``docs/benchmarks.md``)."""
-"""Methods whose body, if any, the mock never reads (granian drains it)."""
 
 
 async def environ(scope: Scope, protocol: HTTPProtocol) -> dict[str, Any]:
