@@ -65,12 +65,20 @@ def serve(app: Flask, settings: Settings, port: int) -> None:
         loop=LOOP,
         workers=settings.worker_count,
         blocking_threads=1,  # the event loop's: RSGI runs Python on one thread per worker
-        http=HTTPModes.http1,
-        websockets=False,
-        http1_settings=HTTP1Settings(
-            header_read_timeout=REQUEST_HEAD_TIMEOUT_S * 1000, max_buffer_size=MAX_BUFFER_BYTES
-        ),
-        log_level=LogLevels.warning,
-        workers_kill_timeout=MAX_GRACE_S,
+        **hardened(),
     )
     server.serve(target_loader=AppLoader(app, settings), wrap_loader=False)
+
+
+def hardened() -> dict[str, Any]:
+    """What every granian server of the kit shares (the mock's and the proxy's): HTTP/1.1
+    only, the request-head deadline (slowloris guard), the head size bound, the grace."""
+    return {
+        "http": HTTPModes.http1,
+        "websockets": False,
+        "http1_settings": HTTP1Settings(
+            header_read_timeout=REQUEST_HEAD_TIMEOUT_S * 1000, max_buffer_size=MAX_BUFFER_BYTES
+        ),
+        "log_level": LogLevels.warning,
+        "workers_kill_timeout": MAX_GRACE_S,
+    }

@@ -1,6 +1,7 @@
 """``grades-mock proxy --upstream URL``: flags → :class:`ProxyConfig` → the proxy on granian.
 
-One granian worker with threads: the violation tally lives in the process, and forwarding
+The same hardened granian settings as the mock (:func:`granian_server.hardened`), on the WSGI
+interface with one worker and threads: the violation tally lives in the process, and forwarding
 waits on the network, not on the CPU. Anything that stops the start is one line on stderr
 and exit code 2, as for the mock.
 """
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from granian import Granian
-from granian.constants import HTTPModes, Interfaces
-from granian.log import LogLevels
+from granian.constants import Interfaces
 
+from grades_kit.mock_server.granian_server import hardened
 from grades_kit.mock_server.listener import bind
 from grades_kit.mock_server.proxy import TALLY_PATH, ProxyConfig, ValidatingProxy
 from grades_kit.spec.loader import GRADES_PATH, SpecError
@@ -78,6 +80,7 @@ class _Loader:
         self._config = app.config
 
     def __call__(self) -> WSGIApplication:
+        _drop_header_lookalikes(os.environ)
         if self._app is None:
             self._app = ValidatingProxy(self._config)
         return self._app
@@ -95,11 +98,19 @@ def serve(app: ValidatingProxy, host: str, port: int, threads: int) -> None:
         interface=Interfaces.WSGI,
         workers=1,
         blocking_threads=threads,
-        http=HTTPModes.http1,
-        websockets=False,
-        log_level=LogLevels.warning,
+        **hardened(),
     )
     server.serve(target_loader=_Loader(app), wrap_loader=False)
+
+
+def _drop_header_lookalikes(environment: MutableMapping[str, str]) -> None:
+    """granian's WSGI interface copies the worker's environment into every environ, so a
+    variable named like ``HTTP_AUTHORIZATION`` would pose as a request header and be
+    forwarded upstream (the httpoxy class of bug). Called in the worker before granian takes
+    that copy; the parent keeps its environment. (The mock's RSGI front builds its own
+    environ and needs none of this.)"""
+    for name in [n for n in environment if n.startswith("HTTP_")]:
+        del environment[name]
 
 
 def _upstream_problem(url: str) -> str | None:

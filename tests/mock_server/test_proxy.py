@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -271,6 +272,25 @@ def test_the_cli_serves_the_proxy_with_granian() -> None:
     assert f"{base}{GRADES_PATH} -> {up}{GRADES_PATH}" in out
 
 
+def test_no_environment_variable_is_forwarded_as_a_request_header() -> None:
+    """granian's WSGI environ holds the process environment: ``HTTP_AUTHORIZATION`` there
+    must not reach the upstream as the caller's credentials (httpoxy)."""
+    mock = create_app(Settings())
+    with serve_in_thread(mock) as up:
+        port = free_port()
+        env = {**os.environ, "HTTP_AUTHORIZATION": "Bearer local-dev-token"}
+        process = subprocess.Popen(
+            [CLI, "proxy", "--upstream", up, "--port", str(port)], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            answer = _first_answer(f"http://127.0.0.1:{port}{GRADES_PATH}", process, {})
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=20)
+    assert answer.status_code == 401
+
+
 def test_cli_refuses_a_bad_upstream(capsys: pytest.CaptureFixture[str]) -> None:
     from grades_kit.mock_server.cli import main
 
@@ -278,10 +298,12 @@ def test_cli_refuses_a_bad_upstream(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--upstream must be an http(s) URL" in capsys.readouterr().err
 
 
-def _first_answer(url: str, process: subprocess.Popen[str]) -> requests.Response:
+def _first_answer(
+    url: str, process: subprocess.Popen[str], headers: dict[str, str] = AUTH
+) -> requests.Response:
     for _ in range(300):  # bounded: 30 s (a loaded CI machine starts granian slowly)
         try:
-            return requests.get(url, headers=AUTH, timeout=10)
+            return requests.get(url, headers=headers, timeout=10)
         except requests.ConnectionError:
             assert process.poll() is None, process.communicate()[1]
             time.sleep(0.1)
