@@ -25,7 +25,9 @@ import time
 from collections import deque
 from typing import TextIO
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
+
+from grades_kit.mock_server.answer import Answer
 
 ACCESS_LOGGER = "grades_mock.access"
 LOGGER = logging.getLogger(ACCESS_LOGGER)
@@ -127,13 +129,13 @@ class AccessLog:
         if self._queued is not None:
             self._queued.flush()
 
-    def __call__(self, request: Request, response: Response, started: float) -> None:
+    def __call__(self, request: Request, answer: Answer, started: float) -> None:
         """Log one answered request; ``started`` is its ``time.perf_counter()`` at arrival."""
         if self._queued is not None:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            self._queued.add((time.time(), request.method, request.path, response.status_code,
+            self._queued.add((time.time(), request.method, request.path, answer.status,
                               elapsed_ms))  # fmt: skip
         elif LOGGER.isEnabledFor(logging.INFO):  # skip the formatting when nobody listens
             elapsed_ms = (time.perf_counter() - started) * 1000
             LOGGER.info("%s %s %d %.1fms", request.method, request.path,
-                        response.status_code, elapsed_ms)  # fmt: skip
+                        answer.status, elapsed_ms)  # fmt: skip

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
+from grades_kit.mock_server.answer import Answer
 from grades_kit.mock_server.auth import Authenticator
 from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.dataset import DataSet
@@ -58,7 +59,7 @@ class AdminApi:
                 {"WWW-Authenticate": 'Bearer realm="grades-mock admin"'},
             ) from exc  # fmt: skip
 
-    def record(self, request: Request, response: WsgiResponse, started: float) -> None:
+    def record(self, request: Request, answer: Answer, started: float) -> None:
         """The pipeline's after-hook: journal every request but the admin API's own."""
         if request.path.startswith(PREFIX + "/"):
             return
@@ -66,7 +67,7 @@ class AdminApi:
         arrived = datetime.now(UTC) - timedelta(seconds=elapsed)
         self.journal.add(Entry(
             method=request.method, path=request.path,
-            query=request.args.to_dict(flat=False), status=response.status_code,
+            query=request.args.to_dict(flat=False), status=answer.status,
             time=arrived.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             ms=round(elapsed * 1000, 3),
         ))  # fmt: skip

@@ -16,7 +16,6 @@ answers, so they cannot disagree. The contract, for a page on another origin:
 
 from __future__ import annotations
 
-from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response
 
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "Prefer")
@@ -51,17 +50,13 @@ class Cors:
             ("Vary", "Origin"),
         ]
 
-    def apply(self, headers: Headers, request_origin: str | None) -> None:
-        """Add the origin headers every response carries."""
-        for name, value in self.headers(request_origin):
-            if name == "Vary":
-                headers.add(name, value)
-            else:
-                headers[name] = value
+    def apply(self, headers: list[tuple[str, str]], request_origin: str | None) -> None:
+        """Add the origin headers every answer carries (nothing else writes them)."""
+        headers.extend(self.headers(request_origin))
 
     def preflight(self, methods: tuple[str, ...] | None = None) -> Response:
-        """A preflight's answer (204, no body); :meth:`apply` adds the origin headers as to
-        every answer. ``methods``: the path's, when not the grades path's."""
+        """A preflight's answer (204, no body), a Flask view's; :meth:`apply` adds the origin
+        headers as to every answer. ``methods``: the path's, when not the grades path's."""
         response = Response(status=204)
         del response.headers["Content-Type"]  # no body, so no type
         headers = response.headers

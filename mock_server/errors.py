@@ -1,9 +1,10 @@
 """Every error the mock answers, and the one renderer that turns it into the spec's Error body.
 
 Errors are raised anywhere as :class:`ApiError`; Werkzeug's own HTTP errors (404, 405, 413,
-bad encodings ...) and unexpected exceptions are mapped here too, by :func:`to_response`,
-which both branches of the pipeline (the grades branch and Flask) use: no error leaves the
-app as HTML and the wire cannot disagree with the spec's ``Error`` schema.
+bad encodings ...) and unexpected exceptions are mapped here too, by :func:`to_answer`,
+which both branches of the pipeline (the grades branch, and Flask through its error
+handler) use: no error leaves the app as HTML and the wire cannot disagree with the spec's
+``Error`` schema.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request
 
+from grades_kit.mock_server.answer import Answer, json_answer, to_flask
 from grades_kit.spec.loader import GRADES_PATH
 
-JSON = "application/json"
 SERVER_ERROR_DETAIL = "A server error occurred."
 METHOD_ORDER = ("GET", "HEAD", "OPTIONS")
 
@@ -49,13 +50,11 @@ def error_body(detail: str) -> bytes:
 
 
 def render(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
-    """A JSON response; the only place error responses are built."""
-    response = Response(body, status=status, mimetype=JSON)
-    response.headers.update(headers or {})
-    return response
+    """A JSON answer as a Flask view returns it (the admin API, the spec, health)."""
+    return to_flask(json_answer(status, body, headers))
 
 
-def to_response(exc: BaseException, request: Request) -> Response:
+def to_answer(exc: BaseException, request: Request) -> Answer:
     """The one mapping of an exception to an answer, for every branch of the pipeline.
 
     :class:`ApiError` as raised; a Werkzeug HTTP error (404, 405, 413, a bad encoding ...)
@@ -63,14 +62,14 @@ def to_response(exc: BaseException, request: Request) -> Response:
     never to the client.
     """
     if isinstance(exc, ApiError):
-        return render(exc.status, error_body(exc.detail), exc.headers)
+        return json_answer(exc.status, error_body(exc.detail), exc.headers)
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc, request)
     log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-    return render(500, error_body(SERVER_ERROR_DETAIL))
+    return json_answer(500, error_body(SERVER_ERROR_DETAIL))
 
 
-def _from_http_exception(exc: HTTPException, request: Request) -> Response:
+def _from_http_exception(exc: HTTPException, request: Request) -> Answer:
     headers: dict[str, str] = {}
     detail = (exc.description or exc.name or "Error").strip()
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
@@ -82,9 +81,9 @@ def _from_http_exception(exc: HTTPException, request: Request) -> Response:
         )
     elif isinstance(exc, NotFound):
         detail = f"No such path: {request.path!r}. The grades list is at {GRADES_PATH}."
-    return render(exc.code or 500, error_body(detail), headers)
+    return json_answer(exc.code or 500, error_body(detail), headers)
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Flask's errors go through :func:`to_response` too (one handler: every exception)."""
-    app.register_error_handler(Exception, lambda exc: to_response(exc, flask.request))
+    """Flask's errors go through :func:`to_answer` too (one handler: every exception)."""
+    app.register_error_handler(Exception, lambda exc: to_flask(to_answer(exc, flask.request)))

@@ -7,11 +7,13 @@ Every request takes the same steps, assembled here and nowhere else::
     hooks       before: e.g. --watch's poller; after: the access log, the admin journal
     router      GET/HEAD on the grades path: the grades branch (plan → delay → answer);
                 anything else: Flask (docs, spec, health, preflight, admin API, 404/405)
-    errors      any exception of either branch: errors.to_response
+    errors      any exception of either branch: errors.to_answer
 
 The steps are three methods, :meth:`Pipeline.begin` (limits, before-hooks, the grades plan),
 :meth:`Pipeline.complete` (the branch's answer, after-hooks, CORS), and between them the
-delay. Two fronts call them, so neither repeats a step:
+delay. Between the steps an answer is an :class:`~mock_server.answer.Answer` (status,
+header pairs, body), which both engines take as it is; Flask's branch converts its
+``Response`` once, at its end. Two fronts call the steps, so neither repeats one:
 
 - ``__call__``, the WSGI app (gunicorn, Werkzeug's test server, the Flask test client):
   the delay is a blocking sleep on the engine's thread;
@@ -32,15 +34,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from grades_kit.mock_server import rsgi
 from grades_kit.mock_server.access_log import AccessLog
+from grades_kit.mock_server.answer import Answer, close, from_werkzeug
 from grades_kit.mock_server.cors import Cors
-from grades_kit.mock_server.errors import ApiError, to_response
+from grades_kit.mock_server.errors import ApiError, to_answer
 from grades_kit.mock_server.limits import over_limit
 from grades_kit.spec.loader import GRADES_PATH
 
@@ -54,7 +57,7 @@ GRADES_BRANCH = ("GET", "HEAD")
 
 BeforeHook = Callable[[Request], None]
 """Runs when a request passed the limits, before either branch answers it."""
-AfterHook = Callable[[Request, Response, float], None]
+AfterHook = Callable[[Request, Answer, float], None]
 """Runs with the answer of either branch and the request's ``time.perf_counter()`` arrival."""
 
 
@@ -67,7 +70,7 @@ class Exchange:
     """``time.perf_counter()`` at arrival."""
     call: GradesCall | None = None
     """The grades branch's plan (its delay first); ``None`` on Flask's branch."""
-    response: Response | None = None
+    answer: Answer | None = None
     """Set as soon as the answer is known (an over-limit head, a failing hook, the branch)."""
     hooked: bool = True
     """Whether the after-hooks run: not for a head the limits refused."""
@@ -75,12 +78,12 @@ class Exchange:
     @property
     def delay_ms(self) -> int:
         """How long to wait before the answer: the grades plan's delay, if it is to run."""
-        return self.call.delay_ms if self.call is not None and self.response is None else 0
+        return self.call.delay_ms if self.call is not None and self.answer is None else 0
 
     @property
     def for_flask(self) -> bool:
         """Whether Flask still has to answer (a blocking call: off the event loop)."""
-        return self.call is None and self.response is None
+        return self.call is None and self.answer is None
 
 
 def _on_grades_branch(environ: WSGIEnvironment) -> bool:
@@ -117,7 +120,7 @@ class Pipeline:
         if problem is not None:
             status, detail = problem
             error = ApiError(status, detail, {"Connection": "close"})
-            exchange.response, exchange.hooked = to_response(error, request), False
+            exchange.answer, exchange.hooked = to_answer(error, request), False
             return exchange
         try:
             for before in self._before:
@@ -125,38 +128,39 @@ class Pipeline:
             if _on_grades_branch(environ):
                 exchange.call = self._grades.plan(request)
         except Exception as exc:  # noqa: BLE001 - every exception becomes an answer
-            exchange.response = to_response(exc, request)
+            exchange.answer = to_answer(exc, request)
         return exchange
 
-    def complete(self, exchange: Exchange) -> Response:
+    def complete(self, exchange: Exchange) -> Answer:
         """The steps after the delay: the branch's answer, the after-hooks, CORS."""
         request = exchange.request
-        if exchange.response is None:
+        answer = exchange.answer
+        if answer is None:
             try:
-                response = self._answer(exchange)
+                answer = self._answer(exchange)
             except Exception as exc:  # noqa: BLE001 - the same mapping as Flask's errors
-                response = to_response(exc, request)
+                answer = to_answer(exc, request)
             if exchange.call is not None:
-                exchange.call.label(response)
-            exchange.response = response
-        response = exchange.response
+                exchange.call.label(answer)
+            exchange.answer = answer
         if exchange.hooked:
             for after in self._after:
-                after(request, response, exchange.started)
-        self.cors.apply(response.headers, request.headers.get("Origin"))
-        return response
+                after(request, answer, exchange.started)
+        self.cors.apply(answer.headers, request.headers.get("Origin"))
+        return answer
 
-    def _answer(self, exchange: Exchange) -> Response:
+    def _answer(self, exchange: Exchange) -> Answer:
         if exchange.call is not None:
             return exchange.call.answer()
         return self._answer_with_flask(exchange.request.environ)
 
-    def _answer_with_flask(self, environ: WSGIEnvironment) -> Response:
-        """Flask's routing, views and error handlers (to_response), without its WSGI tail."""
+    def _answer_with_flask(self, environ: WSGIEnvironment) -> Answer:
+        """Flask's routing, views and error handlers (to_answer), without its WSGI tail;
+        Werkzeug's fix-ups (HEAD, conditional requests) applied."""
         context = self._flask.request_context(environ)
         context.push()
         try:
-            return self._flask.full_dispatch_request()
+            return from_werkzeug(self._flask.full_dispatch_request(), environ)
         finally:
             context.pop()
 
@@ -165,14 +169,12 @@ class Pipeline:
         exchange = self.begin(environ)
         if exchange.delay_ms:
             time.sleep(exchange.delay_ms / 1000)
-        response = self.complete(exchange)
-        if exchange.call is not None and environ["REQUEST_METHOD"] == "GET":
-            # The grades answer is always complete (a body, or the store's stream with its
-            # length): Werkzeug's generic header fix-ups in Response.__call__ would find
-            # nothing to do on this, the hot path.
-            start_response(response.status, response.headers.to_wsgi_list())
-            return cast("Iterable[bytes]", response.response)  # our bodies are always bytes
-        return response(environ, start_response)
+        answer = self.complete(exchange)
+        start_response(answer.status_line, answer.headers)
+        if environ["REQUEST_METHOD"] == "HEAD":
+            close(answer)
+            return ()
+        return answer.chunks  # a file's chunks keep their close(), for the engine to call
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         """The RSGI front (granian): the grades branch on the event loop, Flask on threads."""
@@ -180,16 +182,16 @@ class Pipeline:
         exchange = self.begin(environ)
         if exchange.for_flask:
             loop = asyncio.get_running_loop()
-            wire = await loop.run_in_executor(self._pool, self._flask_wire, exchange)
-            protocol.response_bytes(*wire)
-            return
-        if exchange.delay_ms:
-            await asyncio.sleep(exchange.delay_ms / 1000)
-        await rsgi.send(protocol, self.complete(exchange), environ["REQUEST_METHOD"] == "HEAD")
+            answer = await loop.run_in_executor(self._pool, self._complete_whole, exchange)
+        else:
+            if exchange.delay_ms:
+                await asyncio.sleep(exchange.delay_ms / 1000)
+            answer = self.complete(exchange)
+        await rsgi.send(protocol, answer, environ["REQUEST_METHOD"] == "HEAD")
 
-    def _flask_wire(self, exchange: Exchange) -> rsgi.Wire:
-        """On a pool thread: Flask's answer, completed, as status, headers and body bytes."""
-        return rsgi.wire(self.complete(exchange), exchange.request.environ)
+    def _complete_whole(self, exchange: Exchange) -> Answer:
+        """On a pool thread: Flask's answer, completed, its body read whole (a file too)."""
+        return rsgi.read_whole(self.complete(exchange))
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """In each granian worker, before its first request (threads do not survive a fork):

@@ -11,14 +11,15 @@ import random
 from dataclasses import dataclass, field
 
 import orjson
-from flask import Blueprint, Response
+from flask import Blueprint
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
+from grades_kit.mock_server.answer import Answer, json_answer, streamed_json
 from grades_kit.mock_server.auth import Authenticator
 from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.dataset import DataSet
-from grades_kit.mock_server.errors import JSON, BadRequest, render
+from grades_kit.mock_server.errors import BadRequest
 from grades_kit.mock_server.generator import RecordGenerator
 from grades_kit.mock_server.prefer import Preferences, parse_prefer
 from grades_kit.mock_server.scenarios import forced_response
@@ -73,7 +74,7 @@ class GradesApi:
             call.applied.append(f"delay={prefs.delay_ms}")
         return call
 
-    def answer(self, call: GradesCall) -> Response:
+    def answer(self, call: GradesCall) -> Answer:
         """The answer once the delay is over: the real API's, or the scenario asked for."""
         prefs = call.prefs
         if call.forced is not None:
@@ -90,24 +91,22 @@ class GradesApi:
         if prefs.example is not None:
             call.applied.append(f"example={prefs.example}")
             example = self.contract.response_examples()[prefs.example]
-            return render(200, orjson.dumps(example))
+            return json_answer(200, orjson.dumps(example))
         if prefs.dynamic:
             call.applied.append("dynamic=true")
             call.applied.extend([] if prefs.seed is None else [f"seed={prefs.seed}"])
-            return render(200, self._dynamic(prefs, course_id, username))
+            return json_answer(200, self._dynamic(prefs, course_id, username))
         return self._records(course_id, username)
 
-    def _forced(self, status: int) -> Response:
+    def _forced(self, status: int) -> Answer:
         body, headers = forced_response(self.contract, status)
-        return render(status, body, headers)
+        return json_answer(status, body, headers)
 
-    def _records(self, course_id: str | None, username: str | None) -> Response:
+    def _records(self, course_id: str | None, username: str | None) -> Answer:
         store = self.data.current()  # once: a swap mid-request must not mix two data sets
         if course_id is None and username is None:
-            response = Response(store.dump(), status=200, mimetype=JSON)
-            response.headers["Content-Length"] = str(store.dump_length())
-            return response
-        return render(200, store.render(store.matching(course_id, username)))
+            return streamed_json(store.dump(), store.dump_length())
+        return json_answer(200, store.render(store.matching(course_id, username)))
 
     def _dynamic(self, prefs: Preferences, course_id: str | None, username: str | None) -> bytes:
         seed = prefs.seed if prefs.seed is not None else random.randrange(2**31)
@@ -137,19 +136,19 @@ class GradesCall:
     """An unusable ``Prefer``: the answer is this 400."""
     applied: list[str] = field(default_factory=list)
 
-    def answer(self) -> Response:
+    def answer(self) -> Answer:
         """The answer, once ``delay_ms`` has passed; raises the spec's errors as ApiError."""
         if self.error is not None:
             raise self.error
         return self.api.answer(self)
 
-    def label(self, response: WsgiResponse) -> None:
+    def label(self, answer: Answer) -> None:
         """Say which preferences were applied (none: no header), whatever the answer."""
         if self.applied:
-            response.headers["Preference-Applied"] = ", ".join(self.applied)
+            answer.headers.append(("Preference-Applied", ", ".join(self.applied)))
 
 
-def _served_by_the_pipeline() -> Response:
+def _served_by_the_pipeline() -> WsgiResponse:
     """Never called: the pipeline answers GET and HEAD on the grades path itself."""
     raise RuntimeError("the grades GET is routed by grades_kit.mock_server.pipeline, not by Flask")
 

@@ -1,12 +1,12 @@
-"""granian's RSGI protocol, translated for the pipeline: a scope in, a Werkzeug answer out.
+"""granian's RSGI protocol, translated for the pipeline: a scope in, an answer out.
 
-The pipeline's steps work on a WSGI environ and a Werkzeug ``Response`` whatever the engine,
-so the RSGI front (:meth:`mock_server.pipeline.Pipeline.__rsgi__`) only translates at its
-edges: :func:`environ` builds the environ from granian's scope (the request body is read
-first, for the methods that have one), :func:`send` writes an answer back (the store's
-unfiltered list in its chunks, each awaited, so a long dump never holds the event loop), and
-:func:`wire` renders a Flask answer on a pool thread. Unlike granian's own WSGI environ, this
-one holds no copy of the process environment.
+The pipeline's steps work on a WSGI environ and an :class:`~mock_server.answer.Answer`
+whatever the engine, so the RSGI front (:meth:`mock_server.pipeline.Pipeline.__rsgi__`) only
+translates at its edges: :func:`environ` builds the environ from granian's scope (the request
+body is read first, for the methods that have one), :func:`send` writes an answer back (the
+store's unfiltered list in its chunks, each awaited, so a long dump never holds the event
+loop), and :func:`read_whole` reads a Flask answer's body on a pool thread. Unlike granian's
+own WSGI environ, this one holds no copy of the process environment.
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ import io
 import sys
 from collections.abc import Iterable
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from werkzeug.wrappers import Response
+from grades_kit.mock_server.answer import Answer, close
 
 if TYPE_CHECKING:
     from granian._granian import RSGIHTTPProtocol as HTTPProtocol
     from granian._granian import RSGIHTTPStreamTransport as StreamTransport
     from granian.rsgi import Scope
 
-Wire = tuple[int, list[tuple[str, str]], bytes]
-"""An answer ready for ``response_bytes``: status, header list, body."""
 BODILESS = ("GET", "HEAD", "OPTIONS")
 """Methods whose body, if any, the mock never reads (granian drains it)."""
 STREAM_BYTES_PER_S = 1e9
@@ -74,19 +72,19 @@ def _environ_key(header: str) -> str:
     return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
 
 
-async def send(protocol: HTTPProtocol, response: Response, head: bool) -> None:
+async def send(protocol: HTTPProtocol, answer: Answer, head: bool) -> None:
     """Write one of the pipeline's answers (a body, or a stream with its length)."""
-    status, headers = response.status_code, response.headers.to_wsgi_list()
-    body = response.response
+    body = answer.body
     if head:
-        protocol.response_bytes(status, headers, b"")
-    elif isinstance(body, list | tuple):
-        protocol.response_bytes(status, headers, b"".join(body))
+        close(answer)
+        protocol.response_bytes(answer.status, answer.headers, b"")
+    elif isinstance(body, bytes):
+        protocol.response_bytes(answer.status, answer.headers, body)
     else:
-        await _stream(protocol.response_stream(status, headers), body)
+        await _stream(protocol.response_stream(answer.status, answer.headers), body)
 
 
-async def _stream(transport: StreamTransport, chunks: Any) -> None:
+async def _stream(transport: StreamTransport, chunks: Iterable[bytes]) -> None:
     """Send the chunks at most at :data:`STREAM_BYTES_PER_S`, yielding to the loop after each.
 
     granian 2.8 queues a sent chunk without bound and returns a finished future, so a loop
@@ -96,20 +94,19 @@ async def _stream(transport: StreamTransport, chunks: Any) -> None:
     queue itself)."""
     loop = asyncio.get_running_loop()
     started, sent = loop.time(), 0
-    for chunk in cast("Iterable[bytes]", chunks):  # the store's chunks: always bytes
+    for chunk in chunks:
         await transport.send_bytes(chunk)
         sent += len(chunk)
         await asyncio.sleep(max(0.0, started + sent / STREAM_BYTES_PER_S - loop.time()))
 
 
-def wire(response: Response, environ: dict[str, Any]) -> Wire:
-    """A Flask answer with Werkzeug's fix-ups (HEAD, conditional requests), body read whole:
-    called on a pool thread, so reading a static file never holds the event loop."""
-    chunks, status, headers = response.get_wsgi_response(environ)
+def read_whole(answer: Answer) -> Answer:
+    """The answer with its body read into bytes (then closed): called on a pool thread, so
+    reading a static file Flask serves never holds the event loop."""
+    if isinstance(answer.body, bytes):
+        return answer
     try:
-        body = b"".join(chunks)
+        body = b"".join(answer.body)
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    return int(status[:3]), headers, body
+        close(answer)
+    return Answer(answer.status, answer.headers, body)
