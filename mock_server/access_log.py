@@ -5,13 +5,14 @@ reach a log.
 
 Cheap on the request path: a served mock (:meth:`AccessLog.write_to`, called by the CLI)
 queues each answered request as a tuple and writes the queue in batches.
-Under granian the batch is written by a callback on the worker's event loop, scheduled
-once per loop iteration, so a busy loop writes many lines at once after handing their
-answers over, and an idle one writes each line as it answers (a test reading the log sees
-it). Through ``logging`` a line cost about 12 us of the request's time plus a ``write`` of
-its own, a third of a filtered request (``docs/benchmarks.md``); queued, a fraction of a
-microsecond plus its share of the batch. Without an event loop (gunicorn's threads) each
-line is written at once. Until then (the tests, a library user) lines go to the
+Under granian the batch is written by a timer on the worker's event loop,
+:data:`FLUSH_AFTER_S` after the first line it holds: under load it writes a hundred
+lines or more at once, and a person reading the log sees each line within 20 ms. Through
+``logging`` a line cost about 12 us of the request's time plus a ``write`` of its own, a
+third of a filtered request; a batch written once per event-loop iteration still cost
+10-15 % of the requests/s under load, the write's system call and the callback shared by
+two or three lines (``docs/benchmarks.md``). Without an event loop (gunicorn's threads)
+each line is written at once. Until then (the tests, a library user) lines go to the
 ``grades_mock.access`` logger.
 """
 
@@ -32,7 +33,9 @@ from grades_kit.mock_server.answer import Answer
 ACCESS_LOGGER = "grades_mock.access"
 LOGGER = logging.getLogger(ACCESS_LOGGER)
 MAX_QUEUED = 100_000
-"""Lines kept at most between two writes (a bound, never reached in a loop iteration)."""
+"""Lines kept at most between two writes (a bound, never reached in a flush interval)."""
+FLUSH_AFTER_S = 0.02
+"""How long a queued line waits for others before the batch is written."""
 
 Entry = tuple[float, str, str, int, float]
 """Wall-clock time answered, method, path, status, milliseconds taken."""
@@ -62,9 +65,9 @@ class QueuedLog:
         elif not self._scheduled:
             self._scheduled = True
             if threading.get_ident() == self._loop_thread:
-                loop.call_soon(self._scheduled_flush)
+                loop.call_later(FLUSH_AFTER_S, self._scheduled_flush)
             else:  # Flask's branch answers on a pool thread
-                loop.call_soon_threadsafe(self._scheduled_flush)
+                loop.call_soon_threadsafe(loop.call_later, FLUSH_AFTER_S, self._scheduled_flush)
 
     def _scheduled_flush(self) -> None:
         self._scheduled = False

@@ -9,7 +9,7 @@ import re
 import select
 import time
 
-from grades_kit.mock_server.access_log import QueuedLog
+from grades_kit.mock_server.access_log import FLUSH_AFTER_S, QueuedLog
 
 LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} GET /x 200 0\.3ms")
 
@@ -35,19 +35,23 @@ def test_without_a_loop_each_line_is_written_at_once() -> None:
     assert len(stream.writes) == 1 and LINE.fullmatch(stream.getvalue().strip())
 
 
-def test_on_a_loop_a_batch_is_written_after_the_iteration_in_pipe_sized_writes() -> None:
+def test_on_a_loop_a_batch_is_written_after_the_interval_in_pipe_sized_writes() -> None:
     stream = Recording()
     log = QueuedLog(stream)
 
-    async def answer_many() -> int:
+    async def answer_many() -> tuple[int, int]:
         log.attach(asyncio.get_running_loop())
-        for _ in range(1000):
+        for _ in range(500):
             log.add(_entry())
-        written = len(stream.writes)
-        await asyncio.sleep(0)  # the loop's next iteration runs the scheduled write
-        return written
+        await asyncio.sleep(0)  # a loop iteration alone does not write the batch
+        for _ in range(500):
+            log.add(_entry())
+        early = len(stream.writes)
+        await asyncio.sleep(FLUSH_AFTER_S * 3)  # the timer has fired
+        return early, len(stream.writes)
 
-    assert asyncio.run(answer_many()) == 0
+    early, late = asyncio.run(answer_many())
+    assert early == 0 and late > 0
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1000 and all(LINE.fullmatch(line) for line in lines)
     assert 1 < len(stream.writes) < 50
