@@ -3,16 +3,18 @@ and error mapping, and the grades branch is on whatever features are enabled."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.test import EnvironBuilder, run_wsgi_app
+from werkzeug.wrappers import Request
 
 from grades_kit.mock_server import Settings, create_app
 from grades_kit.mock_server.limits import HEADERS_TOO_LARGE, URI_TOO_LONG
-from grades_kit.mock_server.pipeline import Pipeline
+from grades_kit.mock_server.pipeline import Pipeline, PipelineRequest, parse_query
 from grades_kit.mock_server.validation import QueryValidator
 from grades_kit.spec.loader import GRADES_PATH
 
@@ -165,3 +167,23 @@ def test_a_failing_hook_is_a_500_answer_with_cors_not_a_crash() -> None:
     status, headers, body = _call(pipeline)
     assert status.startswith("500") and b"A server error occurred." in body
     assert headers["Access-Control-Allow-Origin"] == ["*"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "course_id=course-v1%3AMOOCit-demo-1",
+        "username=a+b&username=c",
+        "course_id=&flag",
+        "username=%E9t%C3%A9&x=%zz%2",
+        "a=1;b=2",
+    ],
+)
+def test_the_remembered_query_parse_is_werkzeugs(query: str) -> None:
+    """The pipeline parses each distinct query string once; the result is Werkzeug's own."""
+    environ = EnvironBuilder(path=GRADES_PATH, query_string=query).get_environ()
+    parse = lru_cache(maxsize=2)(parse_query)
+    ours = PipelineRequest(environ, parse).args
+    assert list(ours.items(multi=True)) == list(Request(environ).args.items(multi=True))
+    assert PipelineRequest(dict(environ), parse).args is ours  # parsed once, shared
