@@ -50,6 +50,16 @@ class MockProcess:
         self.stderr_file.flush()
         return Path(self.stderr_file.name).read_text(encoding="utf-8", errors="replace")
 
+    def stderr_holding(self, text: str, timeout_s: float = 5.0) -> str:
+        """The stderr once ``text`` is in it, or as it is after ``timeout_s``: the access
+        log writes its lines in batches, a few milliseconds after the answers."""
+        deadline = time.monotonic() + timeout_s
+        found = self.stderr()
+        while text not in found and time.monotonic() < deadline:
+            time.sleep(0.01)
+            found = self.stderr()
+        return found
+
 
 @contextmanager
 def started_mock(*args: str) -> Iterator[MockProcess]:
