@@ -32,14 +32,12 @@ class Preferences:
     delay_ms: int | None = None
 
 
-NONE = Preferences()
-"""No preference (immutable, so one instance serves every request without a header)."""
+NO_PREFERENCES = Preferences()
+"""No ``Prefer`` header: the real API's behaviour (immutable, so requests share it)."""
 
 
 def parse_prefer(values: list[str], contract: Contract, max_delay_ms: int) -> Preferences:
     """Read every ``Prefer`` header value; raise :class:`BadRequest` on anything unusable."""
-    if not values:  # most requests: the real API's behaviour, nothing to parse
-        return NONE
     raw = _pairs(values)
     code = _integer(raw, "code")
     if code is not None and code not in contract.statuses():

@@ -8,7 +8,9 @@ Planned in two halves so the pipeline owns the wait between them: :meth:`GradesA
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import orjson
 from flask import Blueprint
@@ -21,7 +23,7 @@ from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.dataset import DataSet
 from grades_kit.mock_server.errors import BadRequest
 from grades_kit.mock_server.generator import RecordGenerator
-from grades_kit.mock_server.prefer import Preferences, parse_prefer
+from grades_kit.mock_server.prefer import NO_PREFERENCES, Preferences, parse_prefer
 from grades_kit.mock_server.scenarios import forced_response
 from grades_kit.mock_server.settings import MAX_DELAY_MS, Settings
 from grades_kit.mock_server.sticky import StickyScenarios
@@ -31,6 +33,8 @@ from grades_kit.spec.loader import GRADES_PATH, SUCCESS, Contract
 
 DYNAMIC_RECORDS = 12
 """How many records ``Prefer: dynamic=true`` makes (one when both filters are given)."""
+PREFER_VALUES = 256
+"""Distinct ``Prefer`` values whose parsed form is kept (an app sends a handful)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,23 @@ class GradesApi:
     cors: Cors
     validate: QueryValidator
     sticky: StickyScenarios
+
+    @cached_property
+    def preferences(self) -> Callable[[str], Preferences]:
+        """A ``Prefer`` value, parsed and checked against the contract, remembered per value
+        (an unusable one raises each time): parsing cost more than the answer it selects."""
+
+        def parse(value: str) -> Preferences:
+            return parse_prefer([value], self.contract, MAX_DELAY_MS)
+
+        return lru_cache(maxsize=PREFER_VALUES)(parse)
+
+    @cached_property
+    def example_bodies(self) -> dict[str, bytes]:
+        """The spec's named 200 examples, serialised once (``Prefer: example=``)."""
+        return {
+            name: orjson.dumps(value) for name, value in self.contract.response_examples().items()
+        }
 
     @property
     def store(self) -> RecordStore:
@@ -65,7 +86,7 @@ class GradesApi:
         # scans every environ key (all of os.environ under granian) on each request.
         prefer = request.headers.get("Prefer")
         try:
-            prefs = parse_prefer([prefer] if prefer else [], self.contract, MAX_DELAY_MS)
+            prefs = self.preferences(prefer) if prefer else NO_PREFERENCES
         except BadRequest as error:
             return GradesCall(self, request, waited, error=error)
         delay = self.settings.delay_ms if prefs.delay_ms is None else prefs.delay_ms
@@ -90,8 +111,7 @@ class GradesApi:
         course_id, username = query.get("course_id"), query.get("username")
         if prefs.example is not None:
             call.applied.append(f"example={prefs.example}")
-            example = self.contract.response_examples()[prefs.example]
-            return json_answer(200, orjson.dumps(example))
+            return json_answer(200, self.example_bodies[prefs.example])
         if prefs.dynamic:
             call.applied.append("dynamic=true")
             call.applied.extend([] if prefs.seed is None else [f"seed={prefs.seed}"])
