@@ -13,6 +13,7 @@ import pytest
 from werkzeug.wrappers import Request as WsgiRequest
 from werkzeug.wrappers import Response as WsgiResponse
 
+from bench import in_process
 from bench.cli import main
 from bench.compare import ENGINE_CONFIGS, TRIVIAL_WSGI, engines
 from bench.loadgen import Request, percentile_ms, run_load
@@ -196,3 +197,15 @@ def test_store_layout_script_compares_the_three_layouts() -> None:
     assert set(rows) == {"dicts + lists", "bytes per record", "buffer + arrays"}
     held = {name: float(values[0]) for name, values in rows.items()}
     assert held["buffer + arrays"] < held["dicts + lists"]  # the reason for the layout
+
+
+@pytest.mark.slow
+def test_in_process_measures_the_rsgi_front_of_this_checkout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``python -m bench.in_process``: a row per workload, in microseconds per request (its
+    child also checks that every answer was the 200 or 401 the workload expects)."""
+    assert in_process.main(["--requests", "300", "--repeats", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + len(in_process.workloads())
+    assert all(float(row.split("|")[2]) > 0 for row in rows[1:])
