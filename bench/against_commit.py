@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench.loadgen import Request
-from bench.servers import HOST, ROOT, VENV_BIN, Server, free_port, start
+from bench.servers import HOST, VENV_BIN, BenchError, Server, free_port, start
 from bench.workloads import bearer, target, varied
+from bench.worktree import checked_out
 from bench.wrk import WrkResult, run_wrk
 from grades_kit.spec.loader import GRADES_PATH
 
@@ -100,21 +99,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-ratio", type=float, default=0.95)
     parser.add_argument("--p99-slack-ms", type=float, default=0.5)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-rev-") as scratch:
-        source = Path(scratch) / "checkout"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q",
-                        str(source), args.rev], check=True)  # fmt: skip
-        servers: dict[str, Server] = {}
-        try:
-            servers["before"] = _mock("before", source)
-            servers["head"] = _mock("head", None)
-            workloads = {"repeated": [FIXED], "varied": varied(servers["head"].port, TOKEN)}
-            results = _measure(servers, workloads, args.seconds, args.rounds)
-        finally:
-            for server in servers.values():
-                server.stop()
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(source)], check=False)  # fmt: skip
+    try:
+        with checked_out(args.rev) as source:
+            servers: dict[str, Server] = {}
+            try:
+                servers["before"] = _mock("before", source)
+                servers["head"] = _mock("head", None)
+                workloads = {"repeated": [FIXED], "varied": varied(servers["head"].port, TOKEN)}
+                results = _measure(servers, workloads, args.seconds, args.rounds)
+            finally:
+                for server in servers.values():
+                    server.stop()
+    except BenchError as exc:
+        print(f"bench.against_commit: {exc}", file=sys.stderr)
+        return 2
     ok = _report(results, args.rev, args.min_ratio, args.p99_slack_ms)
     print(
         f"{'PASS' if ok else 'FAIL'}: HEAD against {args.rev} (wrk, worst round of {args.rounds})"

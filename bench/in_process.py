@@ -24,16 +24,15 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "grades.json"
-PATH = "/api/so2/v1/grades"
 TOKEN = "bench-token"
 HEADERS = {"host": "127.0.0.1:8080", "user-agent": "wrk", "accept": "*/*"}
 
@@ -41,10 +40,10 @@ HEADERS = {"host": "127.0.0.1:8080", "user-agent": "wrk", "accept": "*/*"}
 class Scope:
     """What granian passes for one HTTP/1.1 GET on loopback."""
 
-    def __init__(self, query: dict[str, str], headers: dict[str, str]) -> None:
+    def __init__(self, path: str, query: dict[str, str], headers: dict[str, str]) -> None:
         self.proto, self.http_version, self.scheme, self.method = "http", "1.1", "http", "GET"
         self.server, self.client = "127.0.0.1:8080", "127.0.0.1:50000"
-        self.path, self.query_string = PATH, urlencode(query)
+        self.path, self.query_string = path, urlencode(query)
         self.headers = {**HEADERS, **headers}
 
 
@@ -61,25 +60,33 @@ class Protocol:
         self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
-def workloads() -> dict[str, list[Scope]]:
+def workloads(path: str) -> dict[str, list[Scope]]:
+    """The requests of each workload, on the grades ``path``."""
     records = json.loads(FIXTURES.read_text(encoding="utf-8"))
     courses = sorted({r["course_id"] for r in records})
     learners = sorted({r["username"] for r in records})
     auth = {"authorization": f"Bearer {TOKEN}"}
-    varied = [Scope({"course_id": c}, auth) for c in courses]
-    varied += [Scope({"username": u}, auth) for u in learners]
+    course = {"course_id": "course-v1:MOOCit-demo-1"}
+    varied = [Scope(path, {"course_id": c}, auth) for c in courses]
+    varied += [Scope(path, {"username": u}, auth) for u in learners]
     return {
-        "repeated (course filter)": [Scope({"course_id": "course-v1:MOOCit-demo-1"}, auth)],
+        "repeated (course filter)": [Scope(path, course, auth)],
         "varied filtered queries": varied,
-        "401 no token": [Scope({"course_id": "course-v1:MOOCit-demo-1"}, {})],
-        "Prefer example=all": [Scope({}, {**auth, "prefer": "example=all"})],
+        "401 no token": [Scope(path, course, {})],
+        "Prefer example=all": [Scope(path, {}, {**auth, "prefer": "example=all"})],
     }
 
 
-def measure(requests: int) -> dict[str, float]:
-    """Microseconds per request of each workload on this process's ``grades_kit``."""
+def measure(requests: int, source: Path) -> dict[str, float]:
+    """Microseconds per request of each workload on ``source``'s ``grades_kit``."""
+    import grades_kit
+
+    imported = Path(grades_kit.__file__ or "").resolve()
+    if not imported.is_relative_to(source.resolve()):  # e.g. a commit before the package
+        raise SystemExit(f"no grades_kit package there (found the one in {imported.parent})")
     from grades_kit.mock_server.app import access_log, create_app
     from grades_kit.mock_server.settings import Settings
+    from grades_kit.spec.loader import GRADES_PATH
 
     app = create_app(Settings(tokens=(TOKEN,)))
     devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives with the run
@@ -94,7 +101,7 @@ def measure(requests: int) -> dict[str, float]:
             await pipeline.__rsgi__(scopes[index % len(scopes)], protocol)
 
     found: dict[str, float] = {}
-    for name, scopes in workloads().items():
+    for name, scopes in workloads(GRADES_PATH).items():
         loop.run_until_complete(run(scopes[:50]))  # warm: caches, lazy imports
         started = time.perf_counter()
         loop.run_until_complete(run(scopes))
@@ -104,19 +111,21 @@ def measure(requests: int) -> dict[str, float]:
     loop.close()
     devnull.close()
     if set(protocol.statuses) != {200, 401}:
-        raise SystemExit(f"bench.in_process: unexpected answers {protocol.statuses}")
+        raise SystemExit(f"unexpected answers: {protocol.statuses}")  # the parent prints it
     return found
 
 
-def _in_child(source: Path, requests: int) -> dict[str, float]:
+def _in_child(label: str, source: Path, requests: int) -> dict[str, float]:
     """One repeat of :func:`measure` in a fresh process, on ``source``'s ``grades_kit``."""
+    from bench.servers import BenchError  # not at the top: the child runs without this checkout
+
     # -P: neither this file's directory nor the working directory go first on the path.
-    argv = [sys.executable, "-P", __file__, "--child", "--requests", str(requests)]
+    argv = [sys.executable, "-P", __file__, "--child", str(source), "--requests", str(requests)]
     env = {**os.environ, "PYTHONPATH": str(source)}
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise SystemExit(f"bench.in_process: {source} could not be measured: {tail[0]}")
+        raise BenchError(f"{label} could not be measured: {tail[0]}")
     found: dict[str, float] = json.loads(done.stdout)
     return found
 
@@ -127,7 +136,7 @@ def _compare(sources: dict[str, Path], requests: int, repeats: int) -> dict[str,
     order = list(sources)
     for repeat in range(repeats):
         for side in order if repeat % 2 == 0 else order[::-1]:
-            for name, us in _in_child(sources[side], requests).items():
+            for name, us in _in_child(side, sources[side], requests).items():
                 best[side][name] = min(best[side].get(name, us), us)
     return best
 
@@ -137,23 +146,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rev", help="also measure this earlier commit, alternating")
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(measure(args.requests)))
+        print(json.dumps(measure(args.requests, args.child)))
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-rev-") as scratch:
-        sources = {"HEAD": ROOT}
-        if args.rev:
-            sources[args.rev] = Path(scratch) / "checkout"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q",
-                            str(sources[args.rev]), args.rev], check=True)  # fmt: skip
-        try:
-            sides = _compare(sources, args.requests, args.repeats)
-        finally:
+    from bench.servers import BenchError  # not at the top: the child runs without this checkout
+    from bench.worktree import checked_out
+
+    try:
+        with ExitStack() as stack:
+            sources = {"HEAD": ROOT}
             if args.rev:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                                str(sources[args.rev])], check=False)  # fmt: skip
+                sources[args.rev] = stack.enter_context(checked_out(args.rev))
+            sides = _compare(sources, args.requests, args.repeats)
+    except BenchError as exc:
+        print(f"bench.in_process: {exc}", file=sys.stderr)
+        return 2
     names = list(sides["HEAD"])
     header = "| workload | " + " | ".join(f"{side} us" for side in sides)
     print(header + (" | ratio |" if args.rev else " |"))

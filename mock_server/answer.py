@@ -1,12 +1,13 @@
 """An answer as the pipeline passes it between its steps: status, header list, body.
 
 Werkzeug's ``Response`` validates every header it is given, keeps them in a ``Headers``
-object and works out a content type per instance: about a fifth of a filtered request's
-time on the grades branch (``docs/benchmarks.md``). Both engines want a status, a list of
-header pairs and a body in the end, so the pipeline's steps (the branches' answers, the
-after-hooks, CORS) hand each other that directly. Flask's answers become one at the branch's
-end (:func:`from_werkzeug`, with Werkzeug's own fix-ups for HEAD and conditional requests),
-and Flask's error handler turns one back into a ``Response`` (:func:`to_flask`).
+object and works out a content type per instance: a large share of a filtered request's
+Python time on the grades branch (``docs/benchmarks.md``, "Half the Python per request").
+Both engines want a status, a list of header pairs and a body in the end, so the pipeline's
+steps (the branches' answers, the after-hooks, CORS) hand each other that directly. Flask's
+answers become one at the branch's end (:func:`from_werkzeug`, with Werkzeug's own fix-ups
+for HEAD and conditional requests), and Flask's error handler turns one back into a
+``Response`` (:func:`to_flask`).
 """
 
 from __future__ import annotations

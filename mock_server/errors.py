@@ -50,7 +50,8 @@ def error_body(detail: str) -> bytes:
 
 
 def render(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
-    """A JSON answer as a Flask view returns it (the admin API, the spec, health)."""
+    """A JSON answer as a Flask view returns it (the admin API, the spec, health, the
+    proxy's own answers)."""
     return to_flask(json_answer(status, body, headers))
 
 

@@ -21,7 +21,7 @@ from bench.plan import QUICK
 from bench.servers import PRISM, ROOT
 from bench.targets import judge
 from bench.wrk import WRK, lua_script, run_wrk
-from grades_kit.spec.loader import load_contract
+from grades_kit.spec.loader import GRADES_PATH, load_contract
 from tests.servers import serve_in_thread
 
 STATUSES = {"PASS", "MISS", "n/a"}
@@ -207,5 +207,12 @@ def test_in_process_measures_the_rsgi_front_of_this_checkout(
     child also checks that every answer was the 200 or 401 the workload expects)."""
     assert in_process.main(["--requests", "300", "--repeats", "1"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
-    assert len(rows) == 1 + len(in_process.workloads())
+    assert len(rows) == 1 + len(in_process.workloads(GRADES_PATH))
     assert all(float(row.split("|")[2]) > 0 for row in rows[1:])
+
+
+def test_a_commit_git_cannot_check_out_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert in_process.main(["--rev", "no-such-commit", "--repeats", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bench.in_process: cannot check out 'no-such-commit'")
+    assert len(err.strip().splitlines()) == 1
