@@ -10,9 +10,8 @@ loop iteration when the last write is :data:`FLUSH_AFTER_S` old or older (an idl
 writes each line as it answers), else when it gets that old. Under load a batch holds a
 hundred lines or more, and a person reading the log sees each line within 20 ms. Through
 ``logging`` a line cost about 12 us of the request's time plus a ``write`` of its own, a
-third of a filtered request; a batch written once per event-loop iteration still cost
-10-15 % of the requests/s under load, the write's system call and the callback shared by
-two or three lines (``docs/benchmarks.md``). Without an event loop (gunicorn's threads)
+third of a filtered request; a batch written at every event-loop iteration still cost 7 %
+of the requests/s under load (``docs/benchmarks.md``). Without an event loop (gunicorn's threads)
 each line is written at once. Until then (the tests, a library user) lines go to the
 ``grades_mock.access`` logger.
 """
