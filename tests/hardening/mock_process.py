@@ -50,12 +50,13 @@ class MockProcess:
         self.stderr_file.flush()
         return Path(self.stderr_file.name).read_text(encoding="utf-8", errors="replace")
 
-    def stderr_holding(self, text: str, timeout_s: float = 5.0) -> str:
-        """The stderr once ``text`` is in it, or as it is after ``timeout_s``: the access
-        log writes its lines in batches, a few milliseconds after the answers."""
+    def stderr_holding(self, *texts: str, timeout_s: float = 5.0) -> str:
+        """The stderr once every one of ``texts`` is in it, or as it is after ``timeout_s``:
+        each worker writes its access-log lines in batches, a few milliseconds after the
+        answers, so one worker's line can appear before an earlier answer's of another."""
         deadline = time.monotonic() + timeout_s
         found = self.stderr()
-        while text not in found and time.monotonic() < deadline:
+        while not all(text in found for text in texts) and time.monotonic() < deadline:
             time.sleep(0.01)
             found = self.stderr()
         return found
