@@ -147,3 +147,12 @@ def test_preference_applied_says_what_was_applied(client, value, status, applied
 def test_a_delay_is_applied_even_when_the_answer_is_an_error(client):
     response = prefer(client, "delay=5, example=all", auth=False)
     assert response.status_code == 401 and response.headers["Preference-Applied"] == "delay=5"
+
+
+def test_a_value_is_parsed_once_and_an_unusable_one_refused_every_time(client):
+    """The grades operation remembers parsed values; errors are never remembered."""
+    api = client.application.extensions["grades_mock"]
+    assert api.preferences("example=by_course") is api.preferences("example=by_course")
+    for _ in range(2):
+        response = prefer(client, "delay=99999999")
+        assert response.status_code == 400 and "over the maximum" in response.get_json()["detail"]
