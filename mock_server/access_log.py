@@ -4,15 +4,16 @@ Method, path, status and time only: never the query, a header or a body, so no t
 reach a log.
 
 Cheap on the request path: a served mock (:meth:`AccessLog.write_to`, called by the CLI)
-queues each answered request as a tuple and writes the queue in batches.
-Under granian the batch is written by a callback on the worker's event loop: at the next
-loop iteration when the last write is :data:`FLUSH_AFTER_S` old or older (an idle mock
-writes each line as it answers), else when it gets that old. Under load a batch holds a
-hundred lines or more, and a person reading the log sees each line within 20 ms. Through
-``logging`` a line cost about 12 us of the request's time plus a ``write`` of its own, a
-third of a filtered request; a batch written at every event-loop iteration still cost 7 %
-of the requests/s under load (``docs/benchmarks.md``). Without an event loop (gunicorn's threads)
-each line is written at once. Until then (the tests, a library user) lines go to the
+queues each answered request as a tuple and writes the queue in batches. Under granian the
+batch is written by a callback on the worker's event loop: at the next loop iteration when
+the last write is :data:`FLUSH_AFTER_S` old or older (an idle mock writes each line as it
+answers), else when it gets that old. Under load a batch holds a hundred lines or more, and
+a person reading the log sees each line within 20 ms (each worker batches its own lines, so
+two workers' lines can arrive up to that much out of order). Through ``logging`` a line cost
+about 12 us of the request's time plus a ``write`` of its own, a third of a filtered
+request; a batch written at every event-loop iteration still cost 7 % of the requests/s
+under load (``docs/benchmarks.md``). Without an event loop (gunicorn's threads) each line is
+written at once. Until then (the tests, a library user) lines go to the
 ``grades_mock.access`` logger.
 """
 
