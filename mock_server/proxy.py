@@ -20,7 +20,6 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -31,6 +30,7 @@ from urllib3.exceptions import TimeoutError as UpstreamTimeout
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 
+from grades_kit.mock_server.answer import status_line
 from grades_kit.mock_server.errors import error_body, render
 from grades_kit.mock_server.proxy_judge import Exchange, Judge, Violation
 from grades_kit.spec.loader import Contract, load_contract
@@ -266,7 +266,7 @@ class _Cut(Exception):
 
 def _respond(status: int, headers: Headers, body: Iterator[bytes]) -> _Wsgi:
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        start_response(f"{status} {_reason(status)}", list(headers.items()))
+        start_response(status_line(status), list(headers.items()))
         return body
 
     return app
@@ -321,10 +321,3 @@ def _target(environ: WSGIEnvironment) -> str:
 def _first_line(exc: BaseException) -> str:
     reason = getattr(exc, "reason", None) or exc
     return (str(reason).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
