@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +21,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def eventually(check: Callable[[], bool], timeout_s: float = 5.0, every_s: float = 0.1) -> bool:
+    """Poll ``check`` until it holds (True) or ``timeout_s`` passes (False): for what a server
+    does a little after it answers (a watcher's reload, a batched log line)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if check():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(every_s)
 
 
 @contextmanager

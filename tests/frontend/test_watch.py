@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,12 @@ import requests
 
 from grades_kit.mock_server import Settings, SettingsError, create_app
 from grades_kit.mock_server.app import WATCH_EXTENSION
-from tests.servers import serve_in_thread
+from tests.servers import eventually, serve_in_thread
 
 pytestmark = pytest.mark.slow
 
 AUTH = {"Authorization": "Bearer local-dev-token"}
 ALL = json.loads(Path("fixtures/grades.json").read_text())
-DEADLINE_S = 5.0
 
 
 def served(base: str) -> list[dict[str, Any]]:
@@ -28,16 +26,6 @@ def served(base: str) -> list[dict[str, Any]]:
     assert response.status_code == 200
     records: list[dict[str, Any]] = response.json()
     return records
-
-
-def eventually(check: Callable[[], bool]) -> bool:
-    """Poll ``check`` until it holds or the deadline passes (the watcher polls every 0.5 s)."""
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture

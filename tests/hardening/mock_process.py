@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from grades_kit.mock_server.settings import SERVERS
-from tests.servers import free_port
+from tests.servers import eventually, free_port
 
 CLI = str(Path(sys.executable).with_name("grades-mock"))
 START_TIMEOUT_S = 15
@@ -54,12 +54,8 @@ class MockProcess:
         """The stderr once every one of ``texts`` is in it, or as it is after ``timeout_s``:
         each worker writes its access-log lines in batches, a few milliseconds after the
         answers, so one worker's line can appear before an earlier answer's of another."""
-        deadline = time.monotonic() + timeout_s
-        found = self.stderr()
-        while not all(text in found for text in texts) and time.monotonic() < deadline:
-            time.sleep(0.01)
-            found = self.stderr()
-        return found
+        eventually(lambda: all(text in self.stderr() for text in texts), timeout_s, 0.01)
+        return self.stderr()
 
 
 @contextmanager
