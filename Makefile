@@ -58,7 +58,7 @@ test: lint bench/node_modules/.installed
 	$(BIN)/pytest
 
 # `make test` also builds the wheel, installs it into a fresh venv and runs grades-contract
-# from an empty directory (tests/contract/test_installed_wheel.py).
+# from an empty directory (tests/contract_tests/test_installed_wheel.py).
 wheel: $(BIN)/python
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 

@@ -26,7 +26,7 @@ from bench.servers import HOST, VENV_BIN, BenchError, Server, free_port, start
 from bench.workloads import bearer, target, varied
 from bench.worktree import checked_out
 from bench.wrk import WrkResult, run_wrk
-from grades_kit.spec.loader import GRADES_PATH
+from grades_kit.contract.loader import GRADES_PATH
 
 TOKEN = "bench-token"
 FIXED = Request(target({"course_id": "course-v1:MOOCit-demo-1"}), (bearer(TOKEN),))

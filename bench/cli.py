@@ -30,7 +30,7 @@ from bench.slow import slow_answers
 from bench.suite import suite_speed
 from bench.targets import judge
 from bench.wrk import WRK
-from grades_kit.spec.loader import Contract, SpecError, load_contract
+from grades_kit.contract.loader import Contract, SpecError, load_contract
 
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
 SECTIONS = ("generator", "encoders", "compare", "slow", "engines", "scaling", "suite")

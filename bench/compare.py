@@ -14,7 +14,7 @@ from bench.plan import TOKEN, Plan, Result, Runner, load, loadgen_runner, runner
 from bench.plan import wrk_runner as wrk
 from bench.servers import HOST, VENV_BIN, Server, free_port, mock_argv, prism_argv, start
 from bench.workloads import Pair, bearer, build_pairs, fetch, ready_request, target, varied
-from grades_kit.spec.loader import GRADES_PATH, Contract
+from grades_kit.contract.loader import GRADES_PATH, Contract
 
 ENGINE_CONFIGS: dict[str, tuple[str, ...]] = {
     "granian (default: 2 workers)": (),

@@ -17,7 +17,7 @@ import orjson
 
 from bench.plan import Plan
 from bench.servers import ROOT
-from grades_kit.spec.loader import Contract
+from grades_kit.contract.loader import Contract
 
 FIXTURES = ROOT / "fixtures" / "grades.json"
 

@@ -84,9 +84,9 @@ def measure(requests: int, source: Path) -> dict[str, float]:
     imported = Path(grades_kit.__file__ or "").resolve()
     if not imported.is_relative_to(source.resolve()):  # e.g. a commit before the package
         raise SystemExit(f"no grades_kit package there (found the one in {imported.parent})")
+    from grades_kit.contract.loader import GRADES_PATH
     from grades_kit.mock_server.app import access_log, create_app
     from grades_kit.mock_server.settings import Settings
-    from grades_kit.spec.loader import GRADES_PATH
 
     app = create_app(Settings(tokens=(TOKEN,)))
     devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives with the run

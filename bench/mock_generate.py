@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from grades_kit.contract.loader import load_contract  # noqa: E402
 from grades_kit.mock_server import Settings  # noqa: E402
 from grades_kit.mock_server.app import load_store  # noqa: E402
-from grades_kit.spec.loader import load_contract  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bench.loadgen import LoadResult, Request, percentile_ms, run_load
 from bench.servers import HOST, VENV_BIN, BenchError, Server, free_port, mock_argv, start
-from grades_kit.spec.loader import GRADES_PATH
+from grades_kit.contract.loader import GRADES_PATH
 
 TOKEN = "bench-token"
 AUTH = (("Authorization", f"Bearer {TOKEN}"),)

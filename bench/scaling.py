@@ -21,7 +21,7 @@ from bench.loadgen import Request
 from bench.plan import TOKEN, Plan, runner, summary
 from bench.servers import HOST, BenchError, Server
 from bench.workloads import bearer, target
-from grades_kit.spec.loader import GRADES_PATH, Contract
+from grades_kit.contract.loader import GRADES_PATH, Contract
 
 SAMPLE_BYTES = 64 * 1024
 KEYS_PER_FILTER = 8

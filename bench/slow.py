@@ -19,7 +19,7 @@ from bench.loadgen import LoadResult, Request, run_load
 from bench.plan import TOKEN, Plan, runner, summary
 from bench.servers import HOST
 from bench.workloads import bearer, varied
-from grades_kit.spec.loader import GRADES_PATH, Contract
+from grades_kit.contract.loader import GRADES_PATH, Contract
 
 SETTLE_S = 0.3
 """Time for every slow request to reach the server before the measured load starts."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.loadgen import LoadResult, Request, percentile_ms, run_load
-from grades_kit.spec.loader import GRADES_PATH, load_contract
+from grades_kit.contract.loader import GRADES_PATH, load_contract
 
 HOST = "127.0.0.1"
 TOKEN = "local-dev-token"

@@ -28,9 +28,9 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from grades_kit.contract.loader import load_contract  # noqa: E402
 from grades_kit.mock_server.generator import RecordGenerator  # noqa: E402
 from grades_kit.mock_server.store import StoreBuilder  # noqa: E402
-from grades_kit.spec.loader import load_contract  # noqa: E402
 
 KEYS = 8
 REPEATS = 20

@@ -19,7 +19,7 @@ from typing import Any
 from bench.compare import start_mock
 from bench.plan import TOKEN, Plan
 from bench.servers import HOST, VENV_BIN, Server
-from grades_kit.spec.loader import Contract
+from grades_kit.contract.loader import Contract
 
 SUITE_TIMEOUT_S = 900
 _ACCESS_LINE = re.compile(rb" [A-Z]+ /\S* \d{3} [0-9.]+ms$", re.MULTILINE)

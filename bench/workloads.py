@@ -20,7 +20,7 @@ import orjson
 
 from bench.loadgen import Request
 from bench.servers import HOST
-from grades_kit.spec.loader import GRADES_PATH, Contract
+from grades_kit.contract.loader import GRADES_PATH, Contract
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 
 import requests
 
+from grades_kit.contract.checks import Finding
+from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.contract_tests.health import Budget, InstanceUnhealthy
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.redact import MASK, curl, mask_token
 from grades_kit.contract_tests.transport import last_attempt_ms, polite_session
-from grades_kit.spec.loader import GRADES_PATH
-from grades_kit.spec.rules import Finding
 
 __all__ = [
     "MASK",

@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from grades_kit.contract import checks as rules
+from grades_kit.contract.checks import Finding
 from grades_kit.contract_tests.client import GradesClient, json_body
-from grades_kit.spec import rules
-from grades_kit.spec.rules import Finding
 
 __all__ = ["Answer", "LiveData", "LiveDataNotice", "check_filtered", "fetch_filtered", "live_data"]
 

@@ -25,6 +25,7 @@ import requests
 from schemathesis.core.transport import USER_AGENT
 from schemathesis.schemas import BaseSchema
 
+from grades_kit.contract.loader import Contract, load_contract
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.health import (
     Budget,
@@ -33,7 +34,7 @@ from grades_kit.contract_tests.health import (
     as_record,
     summary,
 )
-from grades_kit.contract_tests.invariants import AdvisoryInvariantWarning
+from grades_kit.contract_tests.invariant_severity import AdvisoryInvariantWarning
 from grades_kit.contract_tests.live import LiveDataNotice
 from grades_kit.contract_tests.options import (
     RunOptions,
@@ -43,7 +44,7 @@ from grades_kit.contract_tests.options import (
     plugin_flags,
     rate_limit_per_worker,
 )
-from grades_kit.contract_tests.preflight import preflight_problem
+from grades_kit.contract_tests.readiness import preflight_problem
 from grades_kit.contract_tests.schema import DISABLED_CHECKS, build_schema
 from grades_kit.contract_tests.traffic import FORMAT, TrafficLog
 from grades_kit.contract_tests.transport import Pace, pacer, polite_session, route_through
@@ -54,7 +55,6 @@ from grades_kit.contract_tests.verdict import (
     from_property,
     violations_of,
 )
-from grades_kit.spec.loader import Contract, load_contract
 
 EXIT_CANNOT_JUDGE = 2
 PREFIX = "grades-contract"

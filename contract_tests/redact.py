@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from grades_kit.spec import masking
+from grades_kit.contract import redaction as masking
 
 MASK = masking.MASK
-"""The one mask (``spec/masking.py``, shared with the mock's proxy), named here for the suite."""
+"""The one mask (:mod:`grades_kit.contract.redaction`, shared with the proxy)."""
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PERSONAL_FIELDS = ("username", "email")
 _QUIET_HEADERS = frozenset(

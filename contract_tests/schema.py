@@ -15,10 +15,10 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 
-from grades_kit.contract_tests import checks as _domain_checks  # noqa: F401  (registers the checks)
+from grades_kit.contract.loader import load_contract
+from grades_kit.contract_tests import schemathesis_checks as _domain_checks  # noqa: F401  (registers the checks)
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.redact import MASK
-from grades_kit.spec.loader import load_contract
 
 SECURITY_SCHEME = "bearerAuth"
 

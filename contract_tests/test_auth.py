@@ -9,12 +9,12 @@ import random
 
 import pytest
 
+from grades_kit.contract import checks as rules
+from grades_kit.contract.loader import Contract
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.near_miss import TOKEN_CLASSES, token_probes
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.plugin import RunState
-from grades_kit.spec import rules
-from grades_kit.spec.loader import Contract
 
 SCENARIOS = ("no-token", "unknown-token", "wrong-scheme", "empty-bearer")
 """The general case first: the verdict names the first rule found among equally frequent ones."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from grades_kit.contract import checks as rules
+from grades_kit.contract.loader import Contract
 from grades_kit.contract_tests.client import GradesClient
-from grades_kit.spec import rules
-from grades_kit.spec.loader import Contract
 
 ORIGIN = "https://grades-contract.example"
 """An origin no instance serves itself: the preflight is genuinely cross-origin."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from grades_kit.contract import checks as rules
+from grades_kit.contract.loader import Contract, load_contract
 from grades_kit.contract_tests.client import GradesClient, json_body
-from grades_kit.spec import rules
-from grades_kit.spec.loader import Contract, load_contract
 
 EXAMPLES = sorted(load_contract().example_queries().items())
 

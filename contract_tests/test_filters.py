@@ -21,12 +21,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from grades_kit.contract import checks as rules
+from grades_kit.contract.loader import load_contract
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.live import LiveData, check_filtered, fetch_filtered
 from grades_kit.contract_tests.near_miss import other_case
 from grades_kit.contract_tests.plugin import GradeData
-from grades_kit.spec import rules
-from grades_kit.spec.loader import load_contract
 
 PARAMETERS = load_contract().query_parameters()
 FILTERS = tuple(PARAMETERS)

@@ -1,7 +1,7 @@
 """The spec's ``x-invariants`` on the unfiltered list: strict ones fail, advisory ones warn.
 
 One test per invariant, so a JUnit report lists each rule of the spec by its id. The same
-rules also run on every answer Schemathesis gets (:mod:`contract_tests.checks`).
+rules also run on every answer Schemathesis gets (:mod:`contract_tests.schemathesis_checks`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from grades_kit.contract_tests import invariants
+from grades_kit.contract.loader import Invariant, load_contract
+from grades_kit.contract_tests import invariant_severity as invariants
 from grades_kit.contract_tests.client import GradesClient
-from grades_kit.spec.loader import Invariant, load_contract
 
 INVARIANTS = load_contract().invariants()
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
+from grades_kit.contract import checks as rules
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.live import LiveData, check_filtered
 from grades_kit.contract_tests.near_miss import FILTER_CLASSES, Probe, filter_probes
 from grades_kit.contract_tests.test_filters import FILTERS, is_valid, known_values
-from grades_kit.spec import rules
 
 
 @pytest.mark.parametrize("name", FILTERS)

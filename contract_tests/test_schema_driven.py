@@ -2,8 +2,8 @@
 
 Built-in checks (server errors, status codes, content type, response schema and headers,
 negative data rejection, positive data acceptance, ignored auth, ...) plus the domain checks
-of :mod:`contract_tests.checks` on every response. Every request, the checks' own probes
-included, goes through the run's session (:mod:`contract_tests.transport`).
+of :mod:`contract_tests.schemathesis_checks` on every response. Every request, the checks' own
+probes included, goes through the run's session (:mod:`contract_tests.transport`).
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
+from grades_kit.contract.loader import Contract, load_contract, schema_problem
 from grades_kit.mock_server.answer import Answer
-from grades_kit.mock_server.auth import Authenticator
+from grades_kit.mock_server.authentication import Authenticator
 from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.dataset import DataSet
 from grades_kit.mock_server.errors import ApiError, render
@@ -30,7 +31,6 @@ from grades_kit.mock_server.fixtures import RecordChecker
 from grades_kit.mock_server.journal import Entry, Journal
 from grades_kit.mock_server.sticky import Scenario, StickyScenarios
 from grades_kit.mock_server.store import RecordStore
-from grades_kit.spec.loader import Contract, load_contract, schema_problem
 
 PREFIX = "/__mock"
 ADMIN_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS")

@@ -9,9 +9,11 @@ from contextlib import contextmanager
 
 from flask import Flask
 
+from grades_kit.contract.loader import Contract, load_contract
+from grades_kit.contract.queries import QueryValidator
 from grades_kit.mock_server.access_log import AccessLog
 from grades_kit.mock_server.admin import AdminApi, register_admin
-from grades_kit.mock_server.auth import Authenticator
+from grades_kit.mock_server.authentication import Authenticator
 from grades_kit.mock_server.contract_routes import register_contract_routes
 from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.dataset import DataSet
@@ -24,9 +26,7 @@ from grades_kit.mock_server.routes import GradesApi, grades_blueprint
 from grades_kit.mock_server.settings import Settings
 from grades_kit.mock_server.sticky import StickyScenarios
 from grades_kit.mock_server.store import RecordStore
-from grades_kit.mock_server.validation import QueryValidator
 from grades_kit.mock_server.watch import FixtureWatcher
-from grades_kit.spec.loader import Contract, load_contract
 
 EXTENSION = "grades_mock"
 WATCH_EXTENSION = "grades_mock_watch"

@@ -15,9 +15,9 @@ import yaml
 from flask import Blueprint, Flask, Response, request
 from flask_swagger_ui import get_swaggerui_blueprint
 
+from grades_kit.contract.loader import Contract
 from grades_kit.mock_server.dataset import DataSet
 from grades_kit.mock_server.errors import render
-from grades_kit.spec.loader import Contract
 
 DOCS_PATH = "/docs"
 SPEC_JSON_PATH = "/openapi.json"

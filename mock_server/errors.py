@@ -18,8 +18,9 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request
 
+from grades_kit.contract.loader import GRADES_PATH
+from grades_kit.contract.queries import QueryRejected
 from grades_kit.mock_server.answer import Answer, json_answer, to_flask
-from grades_kit.spec.loader import GRADES_PATH
 
 SERVER_ERROR_DETAIL = "A server error occurred."
 METHOD_ORDER = ("GET", "HEAD", "OPTIONS")
@@ -58,12 +59,14 @@ def render(status: int, body: bytes, headers: Mapping[str, str] | None = None) -
 def to_answer(exc: BaseException, request: Request) -> Answer:
     """The one mapping of an exception to an answer, for every branch of the pipeline.
 
-    :class:`ApiError` as raised; a Werkzeug HTTP error (404, 405, 413, a bad encoding ...)
-    with its status and a JSON detail; anything else a 500 whose exception goes to the log,
-    never to the client.
+    :class:`ApiError` as raised; a query the contract rejects as 400; a Werkzeug HTTP error
+    (404, 405, 413, a bad encoding ...) with its status and a JSON detail; anything else a 500
+    whose exception goes to the log, never to the client.
     """
     if isinstance(exc, ApiError):
         return json_answer(exc.status, error_body(exc.detail), exc.headers)
+    if isinstance(exc, QueryRejected):  # the contract's query rules: the spec's 400
+        return json_answer(400, error_body(exc.detail))
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc, request)
     log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)

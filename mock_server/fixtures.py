@@ -1,7 +1,7 @@
 """Fixture files → a validated :class:`RecordStore`.
 
 Every record is checked against the contract's GradeRecord schema and the strict
-``x-invariants`` the mock knows how to check (see :mod:`mock_server.invariants`); the first
+``x-invariants`` the mock knows how to check (see :mod:`mock_server.fixture_invariants`); the first
 problem stops the load with a :class:`FixtureError` naming file, record, field and reason.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 import jsonschema
 import orjson
 
-from grades_kit.mock_server.invariants import InvariantTracker, Problem
+from grades_kit.contract.loader import Contract, schema_problem
+from grades_kit.mock_server.fixture_invariants import InvariantTracker, Problem
 from grades_kit.mock_server.store import RecordStore, StoreBuilder
-from grades_kit.spec.loader import Contract, schema_problem
 
 RECORD_SCHEMA = "GradeRecord"
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
+from grades_kit.contract.loader import Contract, schema_problem
 from grades_kit.mock_server.store import RecordStore, StoreBuilder
-from grades_kit.spec.loader import Contract, schema_problem
 
 COURSE_SIZE = 250
 COURSES_PER_LEARNER = (1, 1, 2, 2, 3, 4, 5, 7)

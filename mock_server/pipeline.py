@@ -42,13 +42,13 @@ from flask import Flask
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.wrappers import Request
 
+from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.mock_server import rsgi
 from grades_kit.mock_server.access_log import AccessLog
 from grades_kit.mock_server.answer import Answer, close, from_werkzeug
 from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.errors import ApiError, to_answer
 from grades_kit.mock_server.limits import over_limit
-from grades_kit.spec.loader import GRADES_PATH
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

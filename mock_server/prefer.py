@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from grades_kit.contract.loader import SUCCESS, Contract
 from grades_kit.mock_server.errors import BadRequest
-from grades_kit.spec.loader import SUCCESS, Contract
 
 _TOKEN = re.compile(r"^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(=?)")
 _VALUE = re.compile(r'^\s*"?([^"]*)"?\s*$')

@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 import requests
 
+from grades_kit.contract.loader import GRADES_PATH, SpecError, load_contract
 from grades_kit.mock_server.fixtures import RecordChecker
-from grades_kit.spec.loader import GRADES_PATH, SpecError, load_contract
 
 PROG = "grades-mock record"
 EXIT_ERROR = 2

@@ -17,8 +17,10 @@ from flask import Blueprint
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
+from grades_kit.contract.loader import GRADES_PATH, SUCCESS, Contract
+from grades_kit.contract.queries import QueryValidator
 from grades_kit.mock_server.answer import Answer, json_answer, streamed_json
-from grades_kit.mock_server.auth import Authenticator
+from grades_kit.mock_server.authentication import Authenticator
 from grades_kit.mock_server.cors import Cors
 from grades_kit.mock_server.dataset import DataSet
 from grades_kit.mock_server.errors import BadRequest
@@ -28,8 +30,6 @@ from grades_kit.mock_server.scenarios import forced_response
 from grades_kit.mock_server.settings import MAX_DELAY_MS, Settings
 from grades_kit.mock_server.sticky import StickyScenarios
 from grades_kit.mock_server.store import RecordStore
-from grades_kit.mock_server.validation import QueryValidator
-from grades_kit.spec.loader import GRADES_PATH, SUCCESS, Contract
 
 DYNAMIC_RECORDS = 12
 """How many records ``Prefer: dynamic=true`` makes (one when both filters are given)."""

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
+from grades_kit.contract.loader import Contract
 from grades_kit.mock_server.generator import minimal_value
-from grades_kit.spec.loader import Contract
 
 JSON = "application/json"
 

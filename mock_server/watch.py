@@ -14,9 +14,9 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from grades_kit.contract.loader import Contract
 from grades_kit.mock_server.dataset import DataSet
 from grades_kit.mock_server.fixtures import FixtureError, fixture_files, load_fixtures
-from grades_kit.spec.loader import Contract
 
 POLL_S = 0.5
 log = logging.getLogger("grades_mock.watch")

@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from grades_kit.contract.loader import GRADES_PATH, Contract, load_contract
 from grades_kit.mock_server import Settings, create_app
-from grades_kit.spec.loader import GRADES_PATH, Contract, load_contract
 
 SPEC_DOC_PATHS = ("/openapi.json", "/openapi.yaml", "/healthz")
 AUTH = {"Authorization": "Bearer local-dev-token"}

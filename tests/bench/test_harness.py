@@ -21,8 +21,8 @@ from bench.plan import QUICK
 from bench.servers import PRISM, ROOT
 from bench.targets import judge
 from bench.wrk import WRK, lua_script, run_wrk
-from grades_kit.spec.loader import GRADES_PATH, load_contract
-from tests.servers import serve_in_thread
+from grades_kit.contract.loader import GRADES_PATH, load_contract
+from tests.serve_in_thread import serve_in_thread
 
 STATUSES = {"PASS", "MISS", "n/a"}
 
@@ -52,7 +52,7 @@ def test_generator_counts_requests_bytes_and_unexpected_statuses() -> None:
 
 
 def test_generator_reports_a_refused_connection() -> None:
-    from tests.servers import free_port
+    from tests.serve_in_thread import free_port
 
     with pytest.raises(OSError):
         run_load("127.0.0.1", free_port(), [Request("/")], connections=1, seconds=0.1)

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from grades_kit.mock_server import Settings, create_app
-from tests.servers import serve_in_thread
+from tests.serve_in_thread import serve_in_thread
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

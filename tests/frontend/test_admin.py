@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 import requests
 
+from grades_kit.contract.loader import Contract, load_contract
 from grades_kit.mock_server.admin import ADMIN_SPEC
 from grades_kit.mock_server.settings import MAX_DELAY_MS
-from grades_kit.spec.loader import Contract, load_contract
 from tests.frontend.conftest import ADMIN, API, Live
 
 pytestmark = pytest.mark.slow

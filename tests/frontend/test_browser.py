@@ -23,9 +23,9 @@ import pytest
 import requests
 from flask import Flask, send_from_directory
 
+from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.mock_server import Settings, create_app
-from grades_kit.spec.loader import GRADES_PATH
-from tests.servers import serve_in_thread
+from tests.serve_in_thread import serve_in_thread
 
 pytestmark = pytest.mark.slow
 

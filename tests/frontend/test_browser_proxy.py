@@ -3,7 +3,7 @@
 The page on another origin sends a GET with its Bearer token and an Origin; the proxy
 forwards it to the mock and finds no violation (CORS included). Playwright answers the
 preflight itself while its request guard is on, so the preflight is judged in
-``tests/mock_server/test_proxy.py``. Skips without Chromium locally, fails with ``CI=true``
+``tests/proxy/test_forwarding.py``. Skips without Chromium locally, fails with ``CI=true``
 (the fixtures of ``test_browser`` decide).
 """
 
@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from grades_kit.mock_server import create_app
-from grades_kit.mock_server.proxy import TALLY_PATH, ProxyConfig, ValidatingProxy
+from grades_kit.proxy.forwarding import TALLY_PATH, ProxyConfig, ValidatingProxy
 from tests.frontend.test_browser import (  # noqa: F401  (fixtures)
     TOKEN,
     browser,
@@ -24,7 +24,7 @@ from tests.frontend.test_browser import (  # noqa: F401  (fixtures)
     page,
     page_url,
 )
-from tests.servers import serve_in_thread
+from tests.serve_in_thread import serve_in_thread
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from flask import Flask, Response
 
+from grades_kit.contract.loader import GRADES_PATH, load_contract
 from grades_kit.mock_server import create_app
-from grades_kit.mock_server.cli import main
 from grades_kit.mock_server.fixtures import load_fixtures
-from grades_kit.spec.loader import GRADES_PATH, load_contract
-from tests.servers import free_port, serve_in_thread
+from grades_kit.mock_server.mock_cli import main
+from tests.serve_in_thread import free_port, serve_in_thread
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import requests
 
 from grades_kit.mock_server import Settings, SettingsError, create_app
 from grades_kit.mock_server.app import WATCH_EXTENSION
-from tests.servers import eventually, serve_in_thread
+from tests.serve_in_thread import eventually, serve_in_thread
 
 pytestmark = pytest.mark.slow
 

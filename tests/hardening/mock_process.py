@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from grades_kit.mock_server.settings import SERVERS
-from tests.servers import eventually, free_port
+from tests.serve_in_thread import eventually, free_port
 
 CLI = str(Path(sys.executable).with_name("grades-mock"))
 START_TIMEOUT_S = 15

@@ -20,9 +20,9 @@ import jsonschema
 import orjson
 import pytest
 
+from grades_kit.contract.loader import GRADES_PATH, Contract
 from grades_kit.mock_server.limits import REQUEST_HEAD_TIMEOUT_S
 from grades_kit.mock_server.settings import SERVERS
-from grades_kit.spec.loader import GRADES_PATH, Contract
 from tests.conftest import conforms
 from tests.hardening.mock_process import MockProcess, started_mock
 

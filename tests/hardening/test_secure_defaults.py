@@ -1,6 +1,6 @@
 """Secure defaults of the mock as started: loopback only, a loud warning, no token in logs.
 
-``tests/mock_server/test_cli.py`` checks ``network_warning`` itself and
+``tests/mock_server/test_mock_cli.py`` checks ``network_warning`` itself and
 ``tests/mock_server/test_api.py`` the access logger in-process; these check the running
 command: what it listens on, that ``main`` prints the warning, and the server's real stderr.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
-import grades_kit.mock_server.cli
-from grades_kit.mock_server.cli import main
+import grades_kit.mock_server.mock_cli
+from grades_kit.contract.loader import GRADES_PATH
+from grades_kit.mock_server.mock_cli import main
 from grades_kit.mock_server.settings import DEFAULT_TOKEN
-from grades_kit.spec.loader import GRADES_PATH
 from tests.hardening.mock_process import started_mock
 
 LISTEN = "0A"
@@ -60,8 +60,10 @@ def test_beyond_loopback_with_the_default_token_prints_a_warning(monkeypatch, ca
         listeners[-1].bind(("127.0.0.1", 0))
         return listeners[-1]
 
-    monkeypatch.setattr(grades_kit.mock_server.cli, "_serve", lambda *_args: None)  # serve nothing
-    monkeypatch.setattr(grades_kit.mock_server.cli, "bind", loopback_listener)
+    monkeypatch.setattr(
+        grades_kit.mock_server.mock_cli, "_serve", lambda *_args: None
+    )  # serve nothing
+    monkeypatch.setattr(grades_kit.mock_server.mock_cli, "bind", loopback_listener)
     handlers, level = logging.root.handlers[:], logging.root.level
     try:
         assert main(argv, {}) == 0

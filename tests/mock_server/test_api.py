@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from grades_kit.spec.loader import GRADES_PATH
+from grades_kit.contract.loader import GRADES_PATH
 
 AUTH = {"Authorization": "Bearer local-dev-token"}
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "grades.json"

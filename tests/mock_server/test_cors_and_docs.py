@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import yaml
 
-from grades_kit.spec.loader import GRADES_PATH
+from grades_kit.contract.loader import GRADES_PATH
 
 AUTH = {"Authorization": "Bearer local-dev-token"}
 PREFLIGHT = {

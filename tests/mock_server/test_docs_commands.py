@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from grades_kit.mock_server import Settings, create_app
-from tests.servers import serve_in_thread
+from tests.serve_in_thread import serve_in_thread
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,10 @@ import orjson
 import pytest
 import yaml
 
+from grades_kit.contract.loader import GRADES_PATH, load_contract
 from grades_kit.mock_server import GeneratorError, Settings, create_app
 from grades_kit.mock_server.generator import RecordGenerator, minimal_value
 from grades_kit.mock_server.store import CHUNK_BYTES
-from grades_kit.spec.loader import GRADES_PATH, load_contract
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "spec"
 AUTH = {"Authorization": "Bearer local-dev-token"}

@@ -12,11 +12,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Request
 
+from grades_kit.contract.loader import GRADES_PATH
+from grades_kit.contract.queries import QueryValidator
 from grades_kit.mock_server import Settings, create_app
 from grades_kit.mock_server.limits import HEADERS_TOO_LARGE, URI_TOO_LONG
 from grades_kit.mock_server.pipeline import Pipeline, PipelineRequest, parse_query
-from grades_kit.mock_server.validation import QueryValidator
-from grades_kit.spec.loader import GRADES_PATH
 
 TOKEN = "Bearer local-dev-token"
 TWO_ORIGINS = "http://a.test,http://b.test"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from grades_kit.spec.loader import GRADES_PATH
+from grades_kit.contract.loader import GRADES_PATH
 
 AUTH = {"Authorization": "Bearer local-dev-token"}
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.mock_server.settings import SERVERS
-from grades_kit.spec.loader import GRADES_PATH
 from tests.conftest import AUTH, conforms
 from tests.hardening.fuzz_self import st_command
-from tests.servers import free_port
+from tests.serve_in_thread import free_port
 
 pytestmark = pytest.mark.slow
 CLI = str(Path(sys.executable).with_name("grades-mock"))

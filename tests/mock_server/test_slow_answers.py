@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from grades_kit.spec.loader import GRADES_PATH
+from grades_kit.contract.loader import GRADES_PATH
 from tests.conftest import AUTH
 from tests.hardening.mock_process import started_mock
 

@@ -1,0 +1,1 @@
+"""The drift tool (``grades-kit``): the upstream GitBook page, read leniently, against the spec."""

@@ -1,0 +1,176 @@
+"""How users get and run the kit: the wheel from an empty directory, no secret on screen.
+
+The slow test builds the wheel, installs it into a fresh virtual environment (dependencies
+from the configured index, as a user's pip would) and runs ``grades-contract`` from an empty
+directory against the mock: it must pass and leave that directory empty. The fast ones pin
+the install line the docs and the example workflow give, and ``make``'s handling of the token.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import tomllib
+import venv
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grades_kit.mock_server import Settings, create_app
+from tests.contract_tests.catch_rate import TOKEN
+from tests.serve_in_thread import serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+INSTALL_LINE = re.compile(
+    r"grades-contract-kit @ git\+https://github\.com/[^/\s]+/[^@\s]+@v([\w.]+)"
+)
+WHERE_USERS_READ = (
+    ROOT / "README.md",
+    ROOT / "docs" / "contract-suite.md",
+    ROOT / ".github" / "workflows" / "contract-staging.example.yml",
+)
+SECRET = "make-must-not-show-this-0123"
+
+
+def test_every_install_line_is_the_git_tag_of_this_version() -> None:
+    """A bare ``grades-contract-kit`` is on no index: a copied line must name the git tag."""
+    for path in WHERE_USERS_READ:
+        text = path.read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if "grades-contract-kit" in line]
+        versions = {m.group(1) for line in lines for m in INSTALL_LINE.finditer(line)}
+        assert versions == {VERSION}, (path.name, lines)
+        assert not re.search(r"grades-contract-kit(==[\d.]+)?\s*(#|$|`)", text, re.M), path.name
+
+
+@pytest.mark.parametrize("target", ["contract", "fuzz"])
+def test_make_passes_the_token_through_the_environment_only(target: str) -> None:
+    env = {**os.environ, "GRADES_TOKEN": SECRET, "GRADES_BASE_URL": "http://127.0.0.1:9"}
+    done = subprocess.run(
+        ["make", "-n", target], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "grades-contract" in done.stdout and SECRET not in done.stdout + done.stderr
+    assert "--token" not in done.stdout
+
+
+def test_make_refuses_a_token_on_its_command_line() -> None:
+    done = subprocess.run(
+        ["make", "-n", "contract", f"TOKEN={SECRET}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0 and "export GRADES_TOKEN" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def mock_url() -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with serve_in_thread(create_app(Settings())) as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_runs_from_an_empty_directory(mock_url: str, tmp_path: Path) -> None:
+    wheels, env_dir, empty = tmp_path / "dist", tmp_path / "venv", tmp_path / "empty"
+    empty.mkdir()
+    pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels)]
+    subprocess.run([*pip, str(ROOT)], check=True, capture_output=True, timeout=300)
+    (wheel,) = wheels.glob("grades_contract_kit-*.whl")
+    venv.create(env_dir, with_pip=True)
+    install = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)]
+    subprocess.run(install, check=True, capture_output=True, timeout=600)
+    env = {
+        "PATH": f"{env_dir / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "GRADES_TOKEN": TOKEN,
+    }
+    done = subprocess.run(
+        ["grades-contract", "--base-url", mock_url, "--profile", "smoke"],
+        cwd=empty,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    where = subprocess.run(
+        ["python", "-c", "from grades_kit import contract_tests; print(contract_tests.__file__)"],
+        cwd=empty,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(env_dir)), "the repo's package, not the wheel's"
+    assert list(empty.iterdir()) == [], "grades-contract wrote into the caller's directory"
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def build_wheel(where: Path) -> Path:
+    """``pip wheel`` of the checkout into ``where``: the one wheel it builds."""
+    pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(where)]
+    subprocess.run([*pip, str(ROOT)], check=True, capture_output=True, timeout=300)
+    (wheel,) = where.glob("grades_contract_kit-*.whl")
+    return wheel
+
+
+def test_the_wheel_installs_one_top_level_package(tmp_path: Path) -> None:
+    """Issue 11: ``grades_kit`` and the dist-info, no generic ``spec`` or ``mock_server``."""
+    archive = zipfile.ZipFile(build_wheel(tmp_path))
+    names = archive.namelist()
+    assert {name.split("/")[0] for name in names} == {
+        "grades_kit",
+        f"grades_contract_kit-{VERSION}.dist-info",
+    }
+    for member in (
+        "spec/openapi.yaml",
+        "mock_server/bundled_fixtures/grades.json",
+        "mock_server/admin-openapi.yaml",
+        "contract_tests/pytest.ini",
+    ):
+        assert f"grades_kit/{member}" in names, member
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    scripts = archive.read(entry_points).decode()
+    for script, package in (
+        ("grades-kit", "spec"),
+        ("grades-mock", "mock_server"),
+        ("grades-contract", "contract_tests"),
+    ):
+        assert f"{script} = grades_kit.{package}.cli:main" in scripts
+
+
+@pytest.mark.slow
+def test_an_editable_install_imports_grades_kit_from_anywhere(tmp_path: Path) -> None:
+    """``pip install -e .`` (``make run``): the scripts and ``grades_kit.*`` work from elsewhere."""
+    env_dir, elsewhere = tmp_path / "venv", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    venv.create(env_dir, with_pip=True)
+    install = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", str(ROOT)]
+    subprocess.run(install, check=True, capture_output=True, timeout=600)
+    env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    for script in ("grades-kit", "grades-mock", "grades-contract"):
+        done = subprocess.run(
+            [script, "--help"], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0 and "usage:" in done.stdout, (script, done.stderr)
+    probe = (
+        "import grades_kit.mock_server, grades_kit.contract_tests.contract_cli\n"
+        "from grades_kit.contract import SPEC_PATH\n"
+        "from grades_kit.mock_server.fixtures import default_fixture_dir as fixtures\n"
+        "print(SPEC_PATH.is_file(), (fixtures() / 'grades.json').is_file())"
+    )
+    done = subprocess.run(
+        ["python", "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr
