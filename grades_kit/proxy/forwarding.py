@@ -31,10 +31,10 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 
 from grades_kit.contract.loader import Contract, load_contract
+from grades_kit.contract.passive import Exchange, Judge, Violation
 from grades_kit.contract.redaction import credentials, mask
 from grades_kit.mock_server.answer import status_line
 from grades_kit.mock_server.errors import error_body, render
-from grades_kit.proxy.judging import Exchange, Judge, Violation
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -42,7 +42,7 @@ def _top(module: str) -> str:
 
 def _package_of(path: Path, root: Path) -> list[str]:
     """The package a module belongs to, as parts: ``mock_server/app.py`` -> [mock_server],
-    ``grades_kit/proxy/judging.py`` -> [proxy]."""
+    ``grades_kit/contract/passive.py`` -> [proxy]."""
     parts = list(path.relative_to(root).parent.parts)
     return parts[1:] if parts[:1] == ["grades_kit"] else parts
 
@@ -109,11 +109,11 @@ def test_the_check_sees_real_imports() -> None:
     [
         ("grades_kit/contract/x.py", "import grades_kit.mock_server.app\n"),
         ("grades_kit/contract/x.py", "from grades_kit.contract_tests import contract_cli\n"),
-        ("grades_kit/drift/x.py", "from grades_kit.proxy import judging\n"),
+        ("grades_kit/drift/x.py", "from grades_kit.proxy import forwarding\n"),
         ("grades_kit/proxy/x.py", "from grades_kit.contract_tests.verdict import Verdict\n"),
         ("mock_server/x.py", "from contract_tests.rules import Rule\n"),
         ("contract_tests/x.py", "def f():\n    from mock_server import create_app\n"),
-        ("contract_tests/x.py", "from grades_kit.proxy import judging\n"),
+        ("contract_tests/x.py", "from grades_kit.proxy import forwarding\n"),
         ("contract_tests/sub/x.py", "from ...mock_server import app\n"),
         (
             "grades_kit/contract/x.py",

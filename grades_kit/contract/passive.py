@@ -1,11 +1,14 @@
-"""Judging one exchange that passes through the validating proxy, as its answer streams.
+"""Judging one exchange seen passively (a request and its answer, as the answer streams).
+
+The validating proxy judges every exchange it forwards with this, and so can any other
+observer of live traffic (a load run): one implementation of the passive rules.
 
 Nothing here is a rule of its own: the request goes through the contract's
 :class:`~grades_kit.contract.queries.QueryValidator`, the answer through the pure checks of
 :mod:`grades_kit.contract.checks` (the names ``grades-contract`` reports), the schemas of the
 shared loader and the one invariant engine (:mod:`grades_kit.contract.invariants`). What this
 module adds is the plumbing for a body that arrives in chunks: a grades list is parsed
-incrementally (ijson) and judged record by record, so the proxy holds one chunk, one record and
+incrementally (ijson) and judged record by record, so the judge holds one chunk, one record and
 what the cross-record invariants remember, never the whole answer."""
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ from typing import Any, Literal
 
 import ijson
 import orjson
-from werkzeug.datastructures import MultiDict
 
 from grades_kit.contract import checks as rules
 from grades_kit.contract.checks import Finding
 from grades_kit.contract.invariants import InvariantEngine
 from grades_kit.contract.loader import GRADES_PATH, Contract, schema_problem
-from grades_kit.contract.queries import QueryRejected, QueryValidator
+from grades_kit.contract.queries import QueryArgs, QueryRejected, QueryValidator
 from grades_kit.contract.redaction import MIN_SECRET, credentials
 
 Severity = Literal["error", "advisory"]
@@ -52,7 +54,7 @@ class Judge:
         self.record_is_valid = contract.is_valid("GradeRecord")
 
     def exchange(
-        self, method: str, path: str, query: MultiDict[str, str], headers: Mapping[str, str]
+        self, method: str, path: str, query: QueryArgs, headers: Mapping[str, str]
     ) -> Exchange:
         return Exchange(self, method.upper(), path, query, headers)
 
@@ -65,7 +67,7 @@ class Exchange:
         judge: Judge,
         method: str,
         path: str,
-        query: MultiDict[str, str],
+        query: QueryArgs,
         headers: Mapping[str, str],
     ) -> None:
         self._judge, self.method, self._query = judge, method, query
