@@ -67,8 +67,8 @@ AfterHook = Callable[[Request, Answer, float], None]
 
 
 @dataclass
-class Exchange:
-    """One request between the pipeline's steps."""
+class InFlight:
+    """One request between the pipeline's steps (its plan, then its answer)."""
 
     request: Request
     started: float
@@ -145,47 +145,47 @@ class Pipeline:
         self._pool: ThreadPoolExecutor | None = None
         self._parse_query = lru_cache(maxsize=PARSED_QUERIES)(parse_query)
 
-    def begin(self, environ: WSGIEnvironment) -> Exchange:
+    def begin(self, environ: WSGIEnvironment) -> InFlight:
         """The steps before any waiting: limits, before-hooks, the grades branch's plan."""
         request = PipelineRequest(environ, self._parse_query)
-        exchange = Exchange(request, time.perf_counter())
+        flight = InFlight(request, time.perf_counter())
         problem = over_limit(environ)
         if problem is not None:
             status, detail = problem
             error = ApiError(status, detail, {"Connection": "close"})
-            exchange.answer, exchange.hooked = to_answer(error, request), False
-            return exchange
+            flight.answer, flight.hooked = to_answer(error, request), False
+            return flight
         try:
             for before in self._before:
                 before(request)
             if _on_grades_branch(environ):
-                exchange.call = self._grades.plan(request)
+                flight.call = self._grades.plan(request)
         except Exception as exc:  # noqa: BLE001 - every exception becomes an answer
-            exchange.answer = to_answer(exc, request)
-        return exchange
+            flight.answer = to_answer(exc, request)
+        return flight
 
-    def complete(self, exchange: Exchange) -> Answer:
+    def complete(self, flight: InFlight) -> Answer:
         """The steps after the delay: the branch's answer, the after-hooks, CORS."""
-        request = exchange.request
-        answer = exchange.answer
+        request = flight.request
+        answer = flight.answer
         if answer is None:
             try:
-                answer = self._answer(exchange)
+                answer = self._answer(flight)
             except Exception as exc:  # noqa: BLE001 - the same mapping as Flask's errors
                 answer = to_answer(exc, request)
-            if exchange.call is not None:
-                exchange.call.label(answer)
-            exchange.answer = answer
-        if exchange.hooked:
+            if flight.call is not None:
+                flight.call.label(answer)
+            flight.answer = answer
+        if flight.hooked:
             for after in self._after:
-                after(request, answer, exchange.started)
+                after(request, answer, flight.started)
         self.cors.apply(answer.headers, request.headers.get("Origin"))
         return answer
 
-    def _answer(self, exchange: Exchange) -> Answer:
-        if exchange.call is not None:
-            return exchange.call.answer()
-        return self._answer_with_flask(exchange.request.environ)
+    def _answer(self, flight: InFlight) -> Answer:
+        if flight.call is not None:
+            return self._grades.answer(flight.call)
+        return self._answer_with_flask(flight.request.environ)
 
     def _answer_with_flask(self, environ: WSGIEnvironment) -> Answer:
         """Flask's routing, views and error handlers (to_answer), without its WSGI tail;
@@ -199,10 +199,10 @@ class Pipeline:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI front: the delay blocks this engine thread (gunicorn has many)."""
-        exchange = self.begin(environ)
-        if exchange.delay_ms:
-            time.sleep(exchange.delay_ms / 1000)
-        answer = self.complete(exchange)
+        flight = self.begin(environ)
+        if flight.delay_ms:
+            time.sleep(flight.delay_ms / 1000)
+        answer = self.complete(flight)
         start_response(answer.status_line, answer.headers)
         if environ["REQUEST_METHOD"] == "HEAD":
             close(answer)
@@ -212,19 +212,19 @@ class Pipeline:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         """The RSGI front (granian): the grades branch on the event loop, Flask on threads."""
         environ = await rsgi.environ(scope, protocol)
-        exchange = self.begin(environ)
-        if exchange.for_flask:
+        flight = self.begin(environ)
+        if flight.for_flask:
             loop = asyncio.get_running_loop()
-            answer = await loop.run_in_executor(self._pool, self._complete_whole, exchange)
+            answer = await loop.run_in_executor(self._pool, self._complete_whole, flight)
         else:
-            if exchange.delay_ms:
-                await asyncio.sleep(exchange.delay_ms / 1000)
-            answer = self.complete(exchange)
+            if flight.delay_ms:
+                await asyncio.sleep(flight.delay_ms / 1000)
+            answer = self.complete(flight)
         await rsgi.send(protocol, answer, environ["REQUEST_METHOD"] == "HEAD")
 
-    def _complete_whole(self, exchange: Exchange) -> Answer:
+    def _complete_whole(self, flight: InFlight) -> Answer:
         """On a pool thread: Flask's answer, completed, its body read whole (a file too)."""
-        return rsgi.read_whole(self.complete(exchange))
+        return rsgi.read_whole(self.complete(flight))
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """In each granian worker, before its first request (threads do not survive a fork):

@@ -2,7 +2,7 @@
 
 Planned in two halves so the pipeline owns the wait between them: :meth:`GradesApi.plan`
 (sticky scenario, ``Prefer``: how long to wait, what to answer), then
-:meth:`GradesCall.answer` (forced status, or auth → query validation → records).
+:meth:`GradesApi.answer` (forced status, or auth → query validation → records).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class GradesApi:
         return self.data.current()
 
     def plan(self, request: Request) -> GradesCall:
-        """How a GET (or HEAD) will be answered: first a delay, then :meth:`GradesCall.answer`.
+        """How a GET (or HEAD) will be answered: first a delay, then :meth:`answer`.
 
         The delay (sticky scenario, ``Prefer: delay=``, ``--delay``) is returned, not slept,
         so the pipeline owns the wait as a step of its own. Never raises: a bad ``Prefer`` is
@@ -81,22 +81,25 @@ class GradesApi:
         sticky = self.sticky.take(request.args)
         waited = 0 if sticky is None else sticky.delay_ms
         if sticky is not None and sticky.status is not None and sticky.status != int(SUCCESS):
-            return GradesCall(self, request, waited, forced=sticky.status)
+            return GradesCall(request, waited, forced=sticky.status)
         # A WSGI environ holds one (comma-joined) value per header: .get, not .getlist, which
         # scans every environ key (all of os.environ under granian) on each request.
         prefer = request.headers.get("Prefer")
         try:
             prefs = self.preferences(prefer) if prefer else NO_PREFERENCES
         except BadRequest as error:
-            return GradesCall(self, request, waited, error=error)
+            return GradesCall(request, waited, error=error)
         delay = self.settings.delay_ms if prefs.delay_ms is None else prefs.delay_ms
-        call = GradesCall(self, request, waited + delay, prefs=prefs)
+        call = GradesCall(request, waited + delay, prefs=prefs)
         if prefs.delay_ms is not None:
             call.applied.append(f"delay={prefs.delay_ms}")
         return call
 
     def answer(self, call: GradesCall) -> Answer:
-        """The answer once the delay is over: the real API's, or the scenario asked for."""
+        """The answer once the delay is over: the real API's, or the scenario asked for;
+        raises the spec's errors (an unusable ``Prefer`` first: its 400)."""
+        if call.error is not None:
+            raise call.error
         prefs = call.prefs
         if call.forced is not None:
             return self._forced(call.forced)
@@ -146,7 +149,6 @@ class GradesCall:
     took effect, for ``Preference-Applied`` (RFC 7240).
     """
 
-    api: GradesApi
     request: Request
     delay_ms: int
     prefs: Preferences = field(default_factory=Preferences)
@@ -155,12 +157,6 @@ class GradesCall:
     error: BadRequest | None = None
     """An unusable ``Prefer``: the answer is this 400."""
     applied: list[str] = field(default_factory=list)
-
-    def answer(self) -> Answer:
-        """The answer, once ``delay_ms`` has passed; raises the spec's errors as ApiError."""
-        if self.error is not None:
-            raise self.error
-        return self.api.answer(self)
 
     def label(self, answer: Answer) -> None:
         """Say which preferences were applied (none: no header), whatever the answer."""
