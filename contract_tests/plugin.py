@@ -35,7 +35,7 @@ from grades_kit.contract_tests.health import (
     summary,
 )
 from grades_kit.contract_tests.invariant_severity import AdvisoryInvariantWarning
-from grades_kit.contract_tests.live import LiveDataNotice
+from grades_kit.contract_tests.live import LiveDataNotice, unfiltered_failure
 from grades_kit.contract_tests.options import (
     RunOptions,
     UsageProblem,
@@ -53,8 +53,8 @@ from grades_kit.contract_tests.verdict import (
     Verdict,
     as_property,
     from_property,
-    violations_of,
 )
+from grades_kit.contract_tests.violation import findings_of
 
 EXIT_CANNOT_JUDGE = 2
 PREFIX = "grades-contract"
@@ -349,16 +349,16 @@ class RunTracker:
         if isinstance(call.excinfo.value, NoVerdict):
             report.user_properties.append((NO_VERDICT_PROPERTY, as_record(call.excinfo.value)))
             return report
-        violations = violations_of(call.excinfo.value)
-        report.user_properties.append((VIOLATIONS_PROPERTY, as_property(violations)))
-        first = f"[{violations[0].rule}] {violations[0].reason}"
+        findings = findings_of(call.excinfo.value)
+        report.user_properties.append((VIOLATIONS_PROPERTY, as_property(findings)))
+        first = f"[{findings[0].rule.id}] {findings[0].detail}"
         if item.config.getoption("verbose") > 0:
             crash = getattr(report.longrepr, "reprcrash", None)
             if crash is not None:  # the JUnit message starts with the rule
                 crash.message = first
         else:
-            more = [f"[{v.rule}] {v.reason}" for v in violations[1:]]
-            curl = [f"    {violations[0].curl}"] if violations[0].curl else []
+            more = [f"[{f.rule.id}] {f.detail}" for f in findings[1:]]
+            curl = [f"    {findings[0].reproduction}"] if findings[0].reproduction else []
             report.longrepr = "\n".join([first, *curl, *more])
         return report
 
@@ -501,11 +501,7 @@ def unfiltered_response(client: GradesClient) -> requests.Response:
     """The unfiltered answer: the oracle every filter answer is compared with."""
     response = client.get()
     if response.status_code != 200 or not isinstance(json_body(response), list):
-        raise client.violation(
-            "happy-path",
-            "the unfiltered GET with a valid token must answer 200 with a JSON array of records",
-            response,
-        )
+        raise client.violation(*unfiltered_failure(response.status_code), response)
     return response
 
 

@@ -223,11 +223,12 @@ TOKEN_NEAR_MISSES: dict[str, str] = {
 """The near-miss classes of the token (``token-in-query`` is declared below)."""
 AUTH_SCENARIOS: dict[str, str] = {
     "no-token": "a request without a token",
+    "unknown-token": "an unknown bearer token",
     "wrong-scheme": "a token in another scheme than Bearer",
     "empty-bearer": "`Bearer` with no token",
-    "unknown-token": "an unknown bearer token",
 }
-"""The ways of not presenting a valid token, each answered 401 + ``WWW-Authenticate: Bearer``."""
+"""The ways of not presenting a valid token, each answered 401 + ``WWW-Authenticate: Bearer``;
+the general cases first (the verdict names the first of equally severe rules)."""
 
 
 MEDIUM_RULES: tuple[tuple[str, str, Place, str | None], ...] = (

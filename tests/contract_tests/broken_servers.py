@@ -379,13 +379,13 @@ CATALOGUE: tuple[BrokenServer, ...] = (
     BrokenServer(
         "html-content-type",
         "grades served as text/html",
-        "happy-path",
+        "schemathesis/undocumented-content-type",
         rewrite_response(_as_html),
     ),
     BrokenServer(
         "envelope",
         'an object {"results": [...]} instead of the bare array',
-        "happy-path",
+        "schemathesis/response-violates-schema",
         rewrite_records(lambda rs: {"results": rs}),
     ),
     BrokenServer(

@@ -25,11 +25,13 @@ import requests
 from bench.servers import PRISM, free_port, prism_argv, start
 from bench.workloads import ready_request
 from grades_kit.contract.loader import load_contract
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.contract_cli import PACKAGE_DIR, build_parser, pytest_argv
 from grades_kit.contract_tests.options import FLAGS, plugin_flags
 from grades_kit.contract_tests.redact import Pseudonyms
 from grades_kit.contract_tests.traffic import TrafficLog
-from grades_kit.contract_tests.verdict import Verdict, Violation, attach_curl, violations_of
+from grades_kit.contract_tests.verdict import Verdict, as_property, from_property
+from grades_kit.contract_tests.violation import ContractViolation, attach_curl, findings_of
 from grades_kit.mock_server import Settings, create_app
 from tests.contract_tests.broken_servers import _accept_any_token, refilter, rewrite_request
 from tests.contract_tests.catch_rate import GRADES_CONTRACT, TOKEN
@@ -70,8 +72,8 @@ def assert_short_verdict(
     assert done.returncode == 1, output[-3000:]
     assert len(output.splitlines()) <= MAX_LINES, output
     assert LAST_LINE.match(done.stderr.splitlines()[-1]), done.stderr
-    for rule in rules:
-        assert f"[{rule}]" in done.stdout, rule
+    for rule_id in rules:
+        assert f"[{rule_id}]" in done.stdout, rule_id
     for family in families:
         assert f" {family}/" in done.stderr.splitlines()[-1], family
     for noise in NOISE:
@@ -190,25 +192,39 @@ def test_max_time_reports_cut_examples_as_skipped_never_passed(tmp_path: Path) -
 
 
 def test_a_failure_group_counts_each_rule_once_with_its_curl() -> None:
-    group = ExceptionGroup("two", [AssertionError("[auth/x] no 401\nmore"), ValueError("boom")])
+    no_token, near = rule("auth/no-token"), rule("near-miss/accent-folded")
+    group = ExceptionGroup(
+        "two",
+        [
+            ContractViolation([Finding(no_token, "no 401"), Finding(no_token, "again")]),
+            ValueError("boom\nmore"),
+        ],
+    )
     attach_curl(group, "curl -X GET http://h/")
-    found = violations_of(group)
+    found = findings_of(group)
     assert found == [
-        Violation("auth/x", "no 401", "curl -X GET http://h/"),
-        Violation("error/ValueError", "boom", "curl -X GET http://h/"),
+        Finding(no_token, "no 401 (and 1 more)", "curl -X GET http://h/"),
+        Finding(rule("suite/unexpected-error"), "ValueError: boom", "curl -X GET http://h/"),
     ]
     verdict = Verdict()
-    verdict.add("t1", [Violation("near-miss/accent-folded", "a")])
-    verdict.add("t2", [Violation("near-miss/accent-folded", "b"), *found])
-    verdict.add("t3", [Violation("brand-new/rule", "c")])
-    assert [e.first.rule for e in verdict.ranked()][:2] == ["auth/x", "near-miss/accent-folded"]
+    verdict.add("t1", [Finding(near, "a")])
+    verdict.add("t2", [Finding(near, "b"), *found])
+    verdict.add("t3", [Finding(rule("latency-budget"), "c")])
+    assert [e.first.rule.id for e in verdict.ranked()][:2] == ["auth/no-token", near.id]
     assert verdict.last_line(7) == (
-        "contract violated: auth/x, near-miss/accent-folded, error/ValueError (+1 more); "
-        "replay with --seed 7"
+        "contract violated: auth/no-token, near-miss/accent-folded, suite/unexpected-error "
+        "(+1 more); replay with --seed 7"
     )
-    verdict.add("t4", [Violation("auth/y", "d")] * 3)
-    assert verdict.last_line(7).startswith("contract violated: auth/y, near-miss/accent-folded")
+    verdict.add("t4", [Finding(rule("auth/unknown-token"), "d")] * 3)
+    assert verdict.last_line(7).startswith("contract violated: auth/no-token, near-miss/")
     assert "  [near-miss/accent-folded] 2 times: a" in list(verdict.summary_lines())
+
+
+def test_findings_cross_processes_as_rule_ids_and_come_back_typed() -> None:
+    found = [Finding(rule("cors/preflight"), "no Authorization", "curl x")]
+    plain = as_property(found)
+    assert json.loads(json.dumps(plain)) == [["cors/preflight", "no Authorization", "curl x"]]
+    assert from_property(plain) == found and from_property(plain)[0].rule is rule("cors/preflight")
 
 
 def test_the_cli_and_the_plugin_offer_the_same_flags_from_one_table() -> None:
