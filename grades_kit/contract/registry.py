@@ -151,6 +151,18 @@ class Registry:
         line = self.source.line(statement.place, statement.quote)
         return self.source.spec_dir / statement.file, line
 
+    def listing(self) -> Iterator[str]:
+        """``grades-contract --list-rules``: each rule, its severity and title, and where its
+        statement is (``spec/<file>:<line>``) with the words."""
+        for item in self:
+            yield f"{item.id}  [{item.severity.value}]  {item.title}"
+            location, statement = self.location(item), item.statement
+            if location is None or isinstance(statement, Citation):
+                yield f"    {statement}"
+            else:
+                words = statement.quote or statement.pointer
+                yield f'    spec/{statement.file}:{location[1]}  "{words}"'
+
     def markdown(self) -> str:
         """The rules table of ``docs/contract-suite.md``."""
         lines = ["| Rule | Severity | What it checks | Stated by |", "|---|---|---|---|"]

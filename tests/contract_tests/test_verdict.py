@@ -25,7 +25,7 @@ import requests
 from bench.servers import PRISM, free_port, prism_argv, start
 from bench.workloads import ready_request
 from grades_kit.contract.loader import load_contract
-from grades_kit.contract.registry import Finding, rule
+from grades_kit.contract.registry import Finding, registry, rule
 from grades_kit.contract_tests.contract_cli import PACKAGE_DIR, build_parser, pytest_argv
 from grades_kit.contract_tests.options import FLAGS, plugin_flags
 from grades_kit.contract_tests.redact import Pseudonyms
@@ -230,7 +230,26 @@ def test_findings_cross_processes_as_rule_ids_and_come_back_typed() -> None:
 def test_the_cli_and_the_plugin_offer_the_same_flags_from_one_table() -> None:
     cli = {o for a in build_parser()._actions for o in a.option_strings}
     assert {flag.name for flag in FLAGS} <= cli
-    assert {f.name for f in plugin_flags()} == {f.name for f in FLAGS if f.pytest_name is None}
+    plugin = {f.name for f in FLAGS if f.pytest_name is None and not f.cli_only}
+    assert {f.name for f in plugin_flags()} == plugin
+
+
+def test_list_rules_prints_the_registry_without_a_base_url(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [GRADES_CONTRACT, "--list-rules"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == list(registry().listing())
+    assert "filter-soundness/course_id  [critical]" in done.stdout
+    assert 'spec/openapi.yaml:98  "A missing, malformed or unknown token is answered `401`"' in (
+        done.stdout
+    )
 
 
 def test_the_cli_forwards_every_flag_but_the_token_to_pytest() -> None:
