@@ -18,6 +18,7 @@ import jsonschema
 from grades_kit.contract.loader import Contract
 from grades_kit.contract.matching import near_miss
 from grades_kit.contract.registry import Finding, Rule, rule
+from grades_kit.contract.schema_errors import describe
 
 Record = Mapping[str, Any]
 SCHEMA_VIOLATED = rule("schemathesis/response-violates-schema")
@@ -145,7 +146,7 @@ def error_response(contract: Contract, broken: Rule, status: int, body: Any) -> 
     try:
         contract.validator("Error").validate(body)
     except jsonschema.ValidationError as exc:
-        yield Finding(broken, f"the HTTP {status} body is not the Error schema: {exc.message}")
+        yield Finding(broken, f"the HTTP {status} body is not the Error schema: {describe(exc)}")
 
 
 def token_not_echoed(token: str, text: str) -> Iterator[Finding]:

@@ -23,11 +23,12 @@ import orjson
 from grades_kit.contract import checks as rules
 from grades_kit.contract.authorization import scenario
 from grades_kit.contract.invariants import InvariantEngine
-from grades_kit.contract.loader import GRADES_PATH, Contract, schema_problem
+from grades_kit.contract.loader import GRADES_PATH, Contract
 from grades_kit.contract.matching import malformed
 from grades_kit.contract.queries import QueryArgs, QueryRejected, QueryValidator
 from grades_kit.contract.redaction import MIN_SECRET, credentials
 from grades_kit.contract.registry import Finding, Rule, rule
+from grades_kit.contract.schema_errors import schema_problem
 
 Decoder = Callable[[bytes], bytes]
 SMALL_BODY_LIMIT = 64 * 1024

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grades_kit.contract import invariants
-from grades_kit.contract.loader import load_contract, schema_problem
+from grades_kit.contract.loader import load_contract
+from grades_kit.contract.schema_errors import schema_problem
 from grades_kit.contract_tests import invariant_severity as suite_invariants
 from grades_kit.mock_server.fixture_invariants import InvariantTracker
 
