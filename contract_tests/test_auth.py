@@ -16,7 +16,7 @@ from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.near_miss import TOKEN_CLASSES, token_probes
 from grades_kit.contract_tests.options import RunOptions
-from grades_kit.contract_tests.plugin import RunState
+from grades_kit.contract_tests.run_state import RunState
 
 SCENARIOS = ("no-token", "unknown-token", "wrong-scheme", "empty-bearer")
 """The general case first: the verdict names the first rule found among equally frequent ones."""

@@ -27,7 +27,8 @@ SPEC_PATH = Path(__file__).parents[1] / "spec" / "openapi.yaml"
 GRADES_PATH = "/api/so2/v1/grades"
 SUCCESS = "200"
 
-Severity = Literal["strict", "advisory"]
+Strictness = Literal["strict", "advisory"]
+"""What an ``x-invariants`` entry says of itself (the rule registry maps it to a severity)."""
 Scope = Literal["record", "list"]
 
 
@@ -45,7 +46,7 @@ class Invariant:
     """A rule the spec states in words (``x-invariants``), checked by the contract suite."""
 
     id: str
-    severity: Severity
+    severity: Strictness
     rule: str
     scope: Scope
 

@@ -298,20 +298,6 @@ def _critical(source: SpecSource) -> Iterator[Rule]:
             "components/schemas/Error.yaml", "/description", "It never echoes the caller's token."
         ),
     )
-    for klass, title in TOKEN_NEAR_MISSES.items():
-        yield Rule(f"near-miss/{klass}", critical, title, _spec(BEARER, REJECTED))
-    yield Rule(
-        "near-miss/token-in-query",
-        critical,
-        "a token in ?access_token= (no header) is answered 401",
-        _spec(BEARER, "sent as `Authorization: Bearer <auth_token>`"),
-    )
-    yield Rule(
-        "schemathesis/ignored-auth",
-        critical,
-        "Schemathesis' ignored_auth: no or invalid credentials are refused",
-        _spec(BEARER, REJECTED),
-    )
     yield Rule(
         "server-error",
         critical,
@@ -326,6 +312,20 @@ def _critical(source: SpecSource) -> Iterator[Rule]:
         title = f"every record of an answer filtered by {name} has that {name}"
         statement = _spec(place, "Exact, case-sensitive match")
         yield Rule(f"filter-soundness/{name}", critical, title, statement)
+    for klass, title in TOKEN_NEAR_MISSES.items():
+        yield Rule(f"near-miss/{klass}", critical, title, _spec(BEARER, REJECTED))
+    yield Rule(
+        "near-miss/token-in-query",
+        critical,
+        "a token in ?access_token= (no header) is answered 401",
+        _spec(BEARER, "sent as `Authorization: Bearer <auth_token>`"),
+    )
+    yield Rule(
+        "schemathesis/ignored-auth",
+        critical,
+        "Schemathesis' ignored_auth: no or invalid credentials are refused",
+        _spec(BEARER, REJECTED),
+    )
 
 
 def _high(source: SpecSource) -> Iterator[Rule]:
