@@ -112,7 +112,10 @@ def test_two_root_causes_give_a_short_verdict_by_rule(broken_url: str, tmp_path:
     assert len({line.split("]")[0] for line in summary}) == len(summary), "each rule once"
     assert "curl -X GET -H 'Authorization: Bearer ***'" in done.stdout
     messages = [f.get("message", "") for f in ET.parse(junit).iter("failure")]
-    assert messages and all(m.startswith("[") for m in messages), messages[:3]
+    declared = {item.id for item in registry()}
+    named = [m[1:].split("]", 1)[0] for m in messages if m.startswith("[")]
+    assert messages and len(named) == len(messages), messages[:3]
+    assert set(named) <= declared, set(named) - declared  # JUnit names registry rules only
     assert "traffic record (JSON Lines" in done.stdout and str(reports) in done.stdout
     for path in [junit, *reports.iterdir()]:
         assert TOKEN not in path.read_text(), path
