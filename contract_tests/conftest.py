@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from grades_kit.contract_tests.fixtures import (  # noqa: F401  (pytest finds fixtures by name)
+from grades_kit.contract_tests.live import live_data  # noqa: F401  (the fixture of the live-data judge)
+from grades_kit.contract_tests.run_setup import (  # noqa: F401  (pytest finds hooks by name)
+    pytest_addoption,
+    pytest_cmdline_main,
+    pytest_configure,
+    pytest_report_header,
+    pytest_runtest_setup,
+    pytest_sessionstart,
+)
+from grades_kit.contract_tests.session_fixtures import (  # noqa: F401  (pytest finds fixtures by name)
     all_grades,
     client,
     contract,
@@ -13,13 +22,4 @@ from grades_kit.contract_tests.fixtures import (  # noqa: F401  (pytest finds fi
     run_state,
     traffic,
     unfiltered_response,
-)
-from grades_kit.contract_tests.live import live_data  # noqa: F401  (the fixture of the live-data judge)
-from grades_kit.contract_tests.run_setup import (  # noqa: F401  (pytest finds hooks by name)
-    pytest_addoption,
-    pytest_cmdline_main,
-    pytest_configure,
-    pytest_report_header,
-    pytest_runtest_setup,
-    pytest_sessionstart,
 )

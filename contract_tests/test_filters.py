@@ -26,8 +26,8 @@ from grades_kit.contract.loader import load_contract
 from grades_kit.contract.matching import other_case
 from grades_kit.contract.registry import Finding
 from grades_kit.contract_tests.client import GradesClient, json_body
-from grades_kit.contract_tests.fixtures import GradeData
 from grades_kit.contract_tests.live import LiveData, check_filtered, fetch_filtered
+from grades_kit.contract_tests.session_fixtures import GradeData
 
 PARAMETERS = load_contract().query_parameters()
 FILTERS = tuple(PARAMETERS)
