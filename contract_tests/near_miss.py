@@ -4,31 +4,28 @@ Real databases and middleware compare strings more loosely than the spec's "exac
 case-sensitive match" (MySQL's default collations ignore case, accents and trailing spaces;
 ORMs trim and normalise Unicode; proxies decode ``+`` as a space; auth layers compare tokens
 by prefix or case). Each class here derives, deterministically, the values that would expose
-one such bug from the values the instance itself returned; ``docs/contract-suite.md`` says
-which bug each class is for. Pure functions: the tests send and judge.
+one such bug from the values the instance itself returned (the relations themselves are
+:mod:`grades_kit.contract.matching`); ``docs/contract-suite.md`` says which bug each class is
+for, and the registry declares each class's rule. Pure functions: the tests send and judge.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
+
+from grades_kit.contract.matching import add_accent, fold_accents, other_case, other_form
+from grades_kit.contract.registry import Rule, rule
 
 __all__ = [
     "FILTER_CLASSES",
     "TOKEN_CLASSES",
     "Probe",
     "TokenProbe",
-    "add_accent",
     "filter_probes",
-    "fold_accents",
-    "other_case",
-    "other_form",
     "token_probes",
 ]
-
-ACUTE = str.maketrans("aeiouAEIOU", "áéíóúÁÉÍÓÚ")
 
 
 @dataclass(frozen=True)
@@ -47,8 +44,8 @@ class Probe:
     alternative: str | None = None
 
     @property
-    def rule(self) -> str:
-        return f"near-miss/{self.klass}"
+    def rule(self) -> Rule:
+        return rule(f"near-miss/{self.klass}")
 
 
 @dataclass(frozen=True)
@@ -62,41 +59,8 @@ class TokenProbe:
     params: tuple[tuple[str, str], ...] = ()
 
     @property
-    def rule(self) -> str:
-        return f"near-miss/{self.klass}"
-
-
-def other_case(value: str) -> str:
-    """``value`` with the case of its last cased character swapped (``JaneDoe`` -> ``JaneDoE``)."""
-    for index in range(len(value) - 1, -1, -1):
-        if value[index].swapcase() != value[index]:
-            return value[:index] + value[index].swapcase() + value[index + 1 :]
-    return value
-
-
-def fold_accents(value: str) -> str:
-    """``zoë.müller`` -> ``zoe.muller``: what an accent-insensitive collation sees."""
-    decomposed = unicodedata.normalize("NFD", value)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not _is_mark(c)))
-
-
-def add_accent(value: str) -> str:
-    """``johndoe`` -> ``johndoé``: the last plain vowel accented (the reverse of folding)."""
-    for index in range(len(value) - 1, -1, -1):
-        char = value[index]
-        if char.translate(ACUTE) != char:
-            return value[:index] + char.translate(ACUTE) + value[index + 1 :]
-    return value
-
-
-def other_form(value: str) -> str:
-    """The other Unicode normalisation form (NFC <-> NFD) of ``value``."""
-    nfd = unicodedata.normalize("NFD", value)
-    return nfd if nfd != value else unicodedata.normalize("NFC", value)
-
-
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
+    def rule(self) -> Rule:
+        return rule(f"near-miss/{self.klass}")
 
 
 def _first(known: Sequence[str], derive: Callable[[str], str]) -> tuple[str, str] | None:

@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from grades_kit.contract import checks as rules
 from grades_kit.contract.loader import load_contract
+from grades_kit.contract.matching import other_case
+from grades_kit.contract.registry import Finding
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.live import LiveData, check_filtered, fetch_filtered
-from grades_kit.contract_tests.near_miss import other_case
-from grades_kit.contract_tests.plugin import GradeData
+from grades_kit.contract_tests.session_fixtures import GradeData
 
 PARAMETERS = load_contract().query_parameters()
 FILTERS = tuple(PARAMETERS)
@@ -132,9 +133,7 @@ def test_union_over_courses_is_everything(
     def ask(courses: set[str]) -> dict[str, list[Any]]:
         return {c: fetch_filtered(client, {"course_id": c})[1] for c in sorted(courses)}
 
-    def judge(
-        answers: dict[str, list[Any]], unfiltered: list[dict[str, Any]]
-    ) -> list[rules.Finding]:
+    def judge(answers: dict[str, list[Any]], unfiltered: list[dict[str, Any]]) -> list[Finding]:
         local = [r for r in unfiltered if r.get("course_id") in answers]
         return list(rules.union_of_courses(local, answers))
 
@@ -142,7 +141,7 @@ def test_union_over_courses_is_everything(
     first = {c: by_course.get(c, []) for c in discrepant}
     _, findings = live_data.confirm(first, lambda: ask(discrepant), judge)
     if findings:
-        raise client.violation(findings[0].rule, findings[0].detail)
+        raise client.violations(findings)
 
 
 @pytest.mark.parametrize("name", FILTERS)

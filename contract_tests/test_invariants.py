@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from grades_kit.contract.loader import Invariant, load_contract
+from grades_kit.contract.registry import rule
 from grades_kit.contract_tests import invariant_severity as invariants
 from grades_kit.contract_tests.client import GradesClient
 
@@ -29,4 +30,4 @@ def test_invariant_holds(
     found = list(invariants.violations(invariant, all_grades))
     detail = invariants.verdict(invariant, found)
     if detail is not None:
-        raise client.violation(f"invariant/{invariant.id}", detail, unfiltered_response)
+        raise client.violation(rule(f"invariant/{invariant.id}"), detail, unfiltered_response)

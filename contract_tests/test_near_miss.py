@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from grades_kit.contract import checks as rules
+from grades_kit.contract.registry import Finding
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.live import LiveData, check_filtered
 from grades_kit.contract_tests.near_miss import FILTER_CLASSES, Probe, filter_probes
@@ -66,7 +67,7 @@ def judge_raw(probe: Probe, client: GradesClient) -> None:
     params = {probe.name: probe.alternative}
     if is_valid(probe.name, probe.alternative):
         if response.status_code != 200 or not isinstance(body, list):
-            findings = [rules.Finding(probe.rule, f"expected HTTP 200, got {response.status_code}")]
+            findings = [Finding(probe.rule, f"expected HTTP 200, got {response.status_code}")]
         else:
             findings = list(rules.renamed(rules.filter_soundness(params, body), probe.rule))
     else:
@@ -74,7 +75,7 @@ def judge_raw(probe: Probe, client: GradesClient) -> None:
     client.enforce(_from(probe, findings), response)
 
 
-def _from(probe: Probe, findings: Iterable[rules.Finding]) -> list[rules.Finding]:
+def _from(probe: Probe, findings: Iterable[Finding]) -> list[Finding]:
     """Say which returned value the near-miss was derived from."""
     source = f" (derived from {probe.name}={probe.source!r})" if probe.source else ""
-    return [rules.Finding(f.rule, f.detail + source) for f in findings]
+    return [Finding(f.rule, f.detail + source) for f in findings]
