@@ -332,3 +332,15 @@ def declared_headers(
                 HEADER_VIOLATES_SCHEMA,
                 f"{name} {value!r} does not match the spec's pattern {pattern!r}",
             )
+
+
+def repeated_filter_rejected(rule: str, name: str, status: int, body: Any) -> Iterator[Finding]:
+    """A filter given twice is answered 400 (the spec: "Each filter may be given at most
+    once"): a framework that keeps the first or the last value answers 200 instead."""
+    if status != 400:
+        got = f" with {len(body)} record(s)" if isinstance(body, list) else ""
+        yield Finding(
+            rule,
+            f"the request gave {name} twice ({name}=…&{name}=…): expected HTTP 400, "
+            f"got {status}{got}",
+        )

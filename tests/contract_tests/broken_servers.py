@@ -10,6 +10,7 @@ puts the defect around another app instead (the live-data server of ``live_serve
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -144,6 +145,20 @@ def loosely(
 
 def _folded(value: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", value) if not unicodedata.combining(c))
+
+
+def _like(have: str, asked: str) -> bool:
+    """SQL ``LIKE`` without escaping: ``_`` is any one character, ``%`` any string."""
+    parts = ("." if c == "_" else ".*" if c == "%" else re.escape(c) for c in asked)
+    return re.fullmatch("".join(parts), have, re.DOTALL) is not None
+
+
+def _last_of_each(environ: dict[str, Any]) -> dict[str, Any]:
+    """A repeated query parameter read as its last value (as many frameworks do)."""
+    last: dict[str, str] = {}
+    for part in environ.get("QUERY_STRING", "").split("&"):
+        last[unquote_plus(part.partition("=")[0])] = part
+    return {**environ, "QUERY_STRING": "&".join(last.values())}
 
 
 def rewrite_query(
@@ -321,6 +336,34 @@ CATALOGUE: tuple[BrokenServer, ...] = (
         "course_id is percent-decoded twice (%2B -> + -> space)",
         "near-miss/plus",
         rewrite_query("course_id", lambda v: v, raw=lambda raw: raw.replace("%2B", "+")),
+    ),
+    BrokenServer(
+        "like-wildcard-username",
+        "username compared with SQL LIKE, unescaped: '_' matches any character",
+        "near-miss/metacharacter",
+        refilter(loosely("username", _like)),
+    ),
+    BrokenServer(
+        "like-wildcard-course",
+        "course_id compared with SQL LIKE, unescaped: '_' matches any character",
+        "near-miss/metacharacter",
+        refilter(loosely("course_id", _like)),
+    ),
+    BrokenServer(
+        "username-matches-email",
+        "the username filter also matches the learner's email",
+        "near-miss/other-key",
+        refilter(
+            lambda r, f: all(
+                r[k] == v or (k == "username" and r["email"] == v) for k, v in f.items()
+            )
+        ),
+    ),
+    BrokenServer(
+        "repeated-filter-last-wins",
+        "a repeated filter is read as its last value (no 400)",
+        "near-miss/repeated",
+        rewrite_request(_last_of_each),
     ),
     BrokenServer(
         "filters-ored",
