@@ -52,6 +52,8 @@ class RunOptions:
     """The whole run's budget: past it, nothing more is sent and the run ends with exit 2."""
     record_bodies: bool = False
     """Keep raw response bodies in the traffic record (personal data included): local only."""
+    strict_http: bool = False
+    """HTTP and CORS advisories beyond the spec (shared caching, ``Vary: Origin``) fail the run."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,12 @@ FLAGS: tuple[Flag, ...] = (
         switch=True,
     ),
     Flag(
+        "--strict-http",
+        "fail on the HTTP/CORS advisories beyond the spec (RFC 9111 caching, Vary: Origin)",
+        "strict_http",
+        switch=True,
+    ),
+    Flag(
         "--max-response-ms",
         "latency budget per response",
         "max_response_ms",
@@ -208,6 +216,7 @@ def build_options(
     request_timeout_s: float | None,
     max_duration_s: float | None = None,
     record_bodies: bool = False,
+    strict_http: bool = False,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -238,6 +247,7 @@ def build_options(
         request_timeout_s=request_timeout_s or DEFAULT_REQUEST_TIMEOUT_S,
         max_duration_s=max_duration_s,
         record_bodies=bool(record_bodies),
+        strict_http=bool(strict_http),
     )
 
 

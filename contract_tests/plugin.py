@@ -26,6 +26,7 @@ from schemathesis.core.transport import USER_AGENT
 from schemathesis.schemas import BaseSchema
 
 from grades_kit.contract.loader import Contract, load_contract
+from grades_kit.contract_tests.advisories import AdvisoryWarning
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.health import (
     Budget,
@@ -34,7 +35,6 @@ from grades_kit.contract_tests.health import (
     as_record,
     summary,
 )
-from grades_kit.contract_tests.invariant_severity import AdvisoryInvariantWarning
 from grades_kit.contract_tests.live import LiveDataNotice
 from grades_kit.contract_tests.options import (
     RunOptions,
@@ -383,7 +383,7 @@ class RunTracker:
             self.state.session.shouldstop = self.state.no_verdict_reason() or True
 
     def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
-        if issubclass(warning_message.category, (AdvisoryInvariantWarning, LiveDataNotice)):
+        if issubclass(warning_message.category, (AdvisoryWarning, LiveDataNotice)):
             text = str(warning_message.message)
             if text not in self.state.advisories:
                 self.state.advisories.append(text)

@@ -344,3 +344,32 @@ def repeated_filter_rejected(rule: str, name: str, status: int, body: Any) -> It
             f"the request gave {name} twice ({name}=…&{name}=…): expected HTTP 400, "
             f"got {status}{got}",
         )
+
+
+def shared_cache_may_store(rule: str, headers: Mapping[str, str]) -> Iterator[Finding]:
+    """Grades are one user's data: an answer to an authenticated request must not let a
+    shared cache store it. RFC 9111 section 3.5 lets a shared cache reuse such an answer
+    when it says ``public`` or ``s-maxage``; ``private`` or ``no-store`` keeps it out."""
+    value = headers.get("Cache-Control", "")
+    names = {directive.split("=")[0].strip() for directive in _tokens(value)}
+    if names & {"public", "s-maxage"} and not names & {"private", "no-store"}:
+        yield Finding(
+            rule,
+            f"an authenticated answer says Cache-Control: {value!r}, so a shared cache may "
+            "serve one user's grades to another (RFC 9111 section 3.5; send private or no-store)",
+        )
+
+
+def echoed_origin_varies(rule: str, origin: str, headers: Mapping[str, str]) -> Iterator[Finding]:
+    """An ``Access-Control-Allow-Origin`` that echoes the request's ``Origin`` depends on it:
+    without ``Vary: Origin`` a cache may serve one origin's answer to another (Fetch
+    standard, "CORS protocol and HTTP caches"; RFC 9110 section 12.5.5)."""
+    if headers.get("Access-Control-Allow-Origin") != origin:
+        return
+    vary = _tokens(headers.get("Vary", ""))
+    if not vary & {"origin", "*"}:
+        yield Finding(
+            rule,
+            f"Access-Control-Allow-Origin echoes the request's Origin without Vary: Origin "
+            f"(Vary: {headers.get('Vary')!r}): a cache may serve it to another origin",
+        )

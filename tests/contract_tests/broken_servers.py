@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -86,6 +87,63 @@ def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Wrap:
             return Response(json.dumps(records), mimetype="application/json")(
                 environ, start_response
             )
+
+        return app
+
+    return build
+
+
+def shared_filter_slot(round_trip_s: float = 0.002) -> Wrap:
+    """The mock asked unfiltered, then filtered here with filters parked in ONE slot that
+    every thread shares (a module-level variable in a real app), read back after the
+    database round trip: right one request at a time, wrong when requests overlap."""
+
+    def build(mock: WsgiApp) -> WsgiApp:
+        slot: list[Mapping[str, str]] = [{}]
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            request = Request(environ)
+            filters = {k: v for k, v in request.args.items() if k in FILTERS}
+            if request.method != "GET" or not filters:
+                return mock(environ, start_response)
+            answer = Response.from_app(mock, environ)  # keeps the mock's auth and 400s
+            if answer.status_code != 200:
+                return answer(environ, start_response)
+            slot[0] = filters
+            unfiltered = Response.from_app(mock, {**environ, "QUERY_STRING": ""})
+            time.sleep(round_trip_s)
+            current = slot[0]
+            records = [
+                r
+                for r in json.loads(unfiltered.get_data())
+                if all(r[k] == v for k, v in current.items())
+            ]
+            return Response(json.dumps(records), mimetype="application/json")(
+                environ, start_response
+            )
+
+        return app
+
+    return build
+
+
+def url_keyed_cache() -> Wrap:
+    """A response cache in front of the auth layer, keyed by path and query alone: a 200 is
+    stored and served to the next caller of the same URL, whatever its credential."""
+
+    def build(mock: WsgiApp) -> WsgiApp:
+        cache: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            request = Request(environ)
+            key = request.full_path
+            if request.method == "GET" and key in cache:
+                body, headers = cache[key]
+                return Response(body, 200, headers)(environ, start_response)
+            answer = Response.from_app(mock, environ)
+            if request.method == "GET" and answer.status_code == 200:
+                cache[key] = (answer.get_data(), list(answer.headers.items()))
+            return answer(environ, start_response)
 
         return app
 
@@ -366,6 +424,12 @@ CATALOGUE: tuple[BrokenServer, ...] = (
         rewrite_request(_last_of_each),
     ),
     BrokenServer(
+        "shared-filter-state",
+        "the current filter kept in state shared by the server's threads",
+        "concurrency/burst",
+        shared_filter_slot(),
+    ),
+    BrokenServer(
         "filters-ored",
         "course_id and username are OR-ed",
         "filter-soundness/course_id",
@@ -382,6 +446,12 @@ CATALOGUE: tuple[BrokenServer, ...] = (
         "any bearer token is accepted",
         "auth/unknown-token",
         rewrite_request(_accept_any_token),
+    ),
+    BrokenServer(
+        "cache-ignores-credentials",
+        "a URL-keyed response cache in front of the auth layer",
+        "auth/cached-answer",
+        url_keyed_cache(),
     ),
     BrokenServer(
         "token-prefix",
@@ -468,3 +538,30 @@ CATALOGUE: tuple[BrokenServer, ...] = (
         rewrite_response(_not_found_for_unknown),
     ),
 )
+
+
+def _reflect_origin(request: Request, response: Response) -> Response:
+    """Any Origin echoed back, with no Vary: Origin (what many CORS middlewares do)."""
+    origin = request.headers.get("Origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers.pop("Vary", None)
+    return response
+
+
+ADVISORY: tuple[BrokenServer, ...] = (
+    BrokenServer(
+        "cache-public",
+        "authenticated grades answered Cache-Control: public, max-age=600",
+        "http/shared-cache",
+        rewrite_response(on_status(200, _header("Cache-Control", "public, max-age=600"))),
+    ),
+    BrokenServer(
+        "origin-reflected-without-vary",
+        "any Origin reflected in Access-Control-Allow-Origin, without Vary: Origin",
+        "cors/vary-origin",
+        rewrite_response(_reflect_origin),
+    ),
+)
+"""Servers that honour the spec but not HTTP or CORS semantics beyond it: advisories by
+default (exit 0, named in the summary), violations with ``--strict-http``."""
