@@ -54,6 +54,8 @@ class RunOptions:
     """Keep raw response bodies in the traffic record (personal data included): local only."""
     strict_http: bool = False
     """HTTP and CORS advisories beyond the spec (shared caching, ``Vary: Origin``) fail the run."""
+    allow_partial: bool = False
+    """A run in which some rules had no data to run on may still pass (else: exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,12 @@ FLAGS: tuple[Flag, ...] = (
         switch=True,
     ),
     Flag(
+        "--allow-partial",
+        "pass a run in which some rules had no data to run on (by default: exit 2, no verdict)",
+        "allow_partial",
+        switch=True,
+    ),
+    Flag(
         "--strict-http",
         "fail on the HTTP/CORS advisories beyond the spec (RFC 9111 caching, Vary: Origin)",
         "strict_http",
@@ -217,6 +225,7 @@ def build_options(
     max_duration_s: float | None = None,
     record_bodies: bool = False,
     strict_http: bool = False,
+    allow_partial: bool = False,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -248,6 +257,7 @@ def build_options(
         max_duration_s=max_duration_s,
         record_bodies=bool(record_bodies),
         strict_http=bool(strict_http),
+        allow_partial=bool(allow_partial),
     )
 
 

@@ -28,6 +28,7 @@ from schemathesis.schemas import BaseSchema
 from grades_kit.contract.loader import Contract, load_contract
 from grades_kit.contract_tests.advisories import AdvisoryWarning
 from grades_kit.contract_tests.client import GradesClient, json_body
+from grades_kit.contract_tests.coverage import CoverageTracker
 from grades_kit.contract_tests.health import (
     Budget,
     NoVerdict,
@@ -106,6 +107,8 @@ class RunState:
     not_run: int = 0
     """Tests skipped because ``--max-time`` was spent before they started."""
     session: pytest.Session | None = None
+    coverage: CoverageTracker = field(default_factory=CoverageTracker)
+    """The rules that had no data to run on (exit 2 unless ``--allow-partial``)."""
 
     def out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline
@@ -192,6 +195,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageProblem as exc:  # e.g. plain pytest with -p: cmdline_main did not run
         raise pytest.UsageError(str(exc)) from None
     options = state.options
+    config.pluginmanager.register(state.coverage, "grades-contract-coverage")
     config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
     _quiet_unless_verbose(config)
@@ -390,6 +394,9 @@ class RunTracker:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        partial = self.state.coverage.no_verdict()
+        if partial is not None and session.exitstatus == 0 and not self.options.allow_partial:
+            self.state.no_verdict.append(partial)
         if self.state.no_verdict_reason() is not None:
             session.exitstatus = EXIT_CANNOT_JUDGE
         self.exit_status = int(session.exitstatus)
@@ -402,6 +409,8 @@ class RunTracker:
             write(f"{PREFIX}: {counts.total()} requests sent, the preflight included ({methods})")
         for advisory in self.state.advisories[:5]:
             write(f"{PREFIX}: advisory: {advisory}")
+        for line in self.state.coverage.summary_lines():
+            write(f"{PREFIX}: {line}")
         if self.options.max_time_s is not None:
             generated, sent, cut = self.state.totals
             write(

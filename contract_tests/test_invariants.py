@@ -14,6 +14,7 @@ import requests
 from grades_kit.contract.loader import Invariant, load_contract
 from grades_kit.contract_tests import invariant_severity as invariants
 from grades_kit.contract_tests.client import GradesClient
+from grades_kit.contract_tests.coverage import no_data
 
 INVARIANTS = load_contract().invariants()
 
@@ -26,6 +27,8 @@ def test_invariant_holds(
     client: GradesClient,
 ) -> None:
     """The invariant holds on every record (record scope) or on the whole list (list scope)."""
+    if not all_grades:
+        no_data([f"invariant/{invariant.id}"], "the instance returned no record")
     found = list(invariants.violations(invariant, all_grades))
     detail = invariants.verdict(invariant, found)
     if detail is not None:
