@@ -28,6 +28,7 @@ class NoData(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     def __init__(self, rules: Iterable[str], why: str) -> None:
         super().__init__(f"{NO_DATA}: {why}")
         self.rules = tuple(rules)
+        self.why = why
 
 
 def no_data(rules: Iterable[str], why: str) -> NoReturn:
@@ -48,8 +49,8 @@ class CoverageTracker:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if call.excinfo is not None and isinstance(call.excinfo.value, NoData):
-            reason = str(call.excinfo.value.msg)
-            report.user_properties.append((NO_DATA_PROPERTY, [*call.excinfo.value.rules, reason]))
+            found = call.excinfo.value
+            report.user_properties.append((NO_DATA_PROPERTY, [*found.rules, found.why]))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
