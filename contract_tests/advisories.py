@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 
-from grades_kit.contract.checks import Finding
+from grades_kit.contract.registry import Finding
 
 
 class AdvisoryWarning(UserWarning):
@@ -23,6 +23,6 @@ def advise(findings: Iterable[Finding], stacklevel: int = 2) -> None:
     """Report each finding as an advisory of its rule."""
     for finding in findings:
         warnings.warn(
-            AdvisoryWarning(f"[{finding.rule}] {finding.detail} (advisory)"),
+            AdvisoryWarning(f"{finding.rule.id}: {finding.detail} (advisory)"),
             stacklevel=stacklevel + 1,
         )

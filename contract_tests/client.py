@@ -5,23 +5,24 @@ rules know how to choose (values drawn from the unfiltered list, auth variants, 
 preflight). Its requests go through the run's session (:mod:`contract_tests.transport`), which
 turns a transport failure, a gateway error or a lasting 429 into :class:`InstanceUnhealthy`
 (exit 2, "the instance is sick", never "the contract is broken"); a bad answer becomes a
-:class:`ContractViolation` that names the rule and says how to reproduce it with curl.
+:class:`ContractViolation` carrying its findings and how to reproduce them with curl.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
-from grades_kit.contract.checks import Finding
 from grades_kit.contract.loader import GRADES_PATH
+from grades_kit.contract.registry import Finding, Rule, rule
 from grades_kit.contract_tests.health import Budget, InstanceUnhealthy
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.redact import MASK, curl, mask_token
 from grades_kit.contract_tests.transport import last_attempt_ms, polite_session
+from grades_kit.contract_tests.violation import ContractViolation
 
 __all__ = [
     "MASK",
@@ -34,17 +35,6 @@ __all__ = [
 
 SAFE_METHODS = frozenset({"GET", "OPTIONS"})
 """The only methods the suite sends: it is safe against staging and production."""
-
-
-class ContractViolation(AssertionError):
-    """A response broke a named rule of the contract (exit 1)."""
-
-    def __init__(self, rule: str, detail: str, reproduction: str = "", curl: str = "") -> None:
-        self.rule = rule
-        self.detail = detail
-        self.curl = curl
-        """The masked curl command that reproduces it (the verdict's summary shows it)."""
-        super().__init__(f"[{rule}] {detail}{reproduction}")
 
 
 class GradesClient:
@@ -104,9 +94,15 @@ class GradesClient:
         return response
 
     def violation(
-        self, rule: str, detail: str, response: requests.Response | None = None
+        self, broken: Rule, detail: str, response: requests.Response | None = None
     ) -> ContractViolation:
-        """A failure naming ``rule``, with a masked curl line and the seed to replay the run."""
+        """A failure of the rule ``broken``, with a masked curl line and the replay seed."""
+        return self.violations([Finding(broken, detail)], response)
+
+    def violations(
+        self, findings: Sequence[Finding], response: requests.Response | None = None
+    ) -> ContractViolation:
+        """A failure carrying ``findings``, with a masked curl line and the replay seed."""
         lines, command = [], ""
         if response is not None:
             command = self.curl(response.request)
@@ -115,14 +111,13 @@ class GradesClient:
                 f"Response: HTTP {response.status_code} {self.mask(_snippet(response.text))}"
             )
         lines.append(f"Seed: {self.options.seed} (rerun with --seed {self.options.seed})")
-        return ContractViolation(rule, detail, "\n" + "\n".join(lines), command)
+        return ContractViolation(findings, "\n" + "\n".join(lines), command)
 
     def enforce(self, findings: Iterable[Finding], response: requests.Response) -> None:
-        """Raise the first finding as a violation (counting the others), if there is any."""
+        """Raise the findings as one violation, if there are any."""
         found = list(findings)
         if found:
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            raise self.violation(found[0].rule, found[0].detail + more, response)
+            raise self.violations(found, response)
 
     def curl(self, request: requests.PreparedRequest) -> str:
         """A curl command for ``request`` with the run's token replaced by ``***``."""
@@ -136,7 +131,7 @@ class GradesClient:
         budget = self.options.max_response_ms
         if budget is not None and elapsed_ms > budget:
             raise self.violation(
-                "latency-budget",
+                rule("latency-budget"),
                 f"the answer took {elapsed_ms:.0f} ms, over the --max-response-ms "
                 f"budget of {budget:.0f} ms",
                 response,

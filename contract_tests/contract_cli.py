@@ -20,6 +20,7 @@ from typing import NoReturn
 
 import pytest
 
+from grades_kit.contract.registry import registry
 from grades_kit.contract_tests.options import ENV_TOKEN, FLAGS, Flag
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -49,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.list_rules:
+        print("\n".join(registry().listing()))
+        return 0
     if args.run_started_at is None:
         args.run_started_at = time.time()  # the --max-duration budget counts from here
     token = args.token  # travels in the environment: never on pytest's (or ps') command line
@@ -83,7 +87,7 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
 
 
 def _forwarded() -> list[Flag]:
-    return [flag for flag in FLAGS if not flag.secret]
+    return [flag for flag in FLAGS if not (flag.secret or flag.cli_only)]
 
 
 if __name__ == "__main__":

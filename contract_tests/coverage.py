@@ -14,6 +14,8 @@ from typing import NoReturn
 
 import pytest
 
+from grades_kit.contract.registry import Rule
+
 NO_DATA_PROPERTY = "grades-contract-no-data"
 """A report's ``user_properties`` key for the rules it had no data for (survives xdist)."""
 NO_DATA = "no data"
@@ -25,13 +27,13 @@ SHOWN = 6
 class NoData(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     """A test whose rules had nothing of the instance to run on: reported as skipped."""
 
-    def __init__(self, rules: Iterable[str], why: str) -> None:
+    def __init__(self, rules: Iterable[Rule], why: str) -> None:
         super().__init__(f"{NO_DATA}: {why}")
         self.rules = tuple(rules)
         self.why = why
 
 
-def no_data(rules: Iterable[str], why: str) -> NoReturn:
+def no_data(rules: Iterable[Rule], why: str) -> NoReturn:
     """Skip the running test because ``rules`` had no data (``why`` says which)."""
     raise NoData(rules, why)
 
@@ -50,7 +52,8 @@ class CoverageTracker:
         report = yield
         if call.excinfo is not None and isinstance(call.excinfo.value, NoData):
             found = call.excinfo.value
-            report.user_properties.append((NO_DATA_PROPERTY, [*found.rules, found.why]))
+            ids = [found_rule.id for found_rule in found.rules]
+            report.user_properties.append((NO_DATA_PROPERTY, [*ids, found.why]))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

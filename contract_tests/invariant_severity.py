@@ -37,6 +37,6 @@ def verdict(invariant: Invariant, found: Sequence[str]) -> str | None:
     detail = f"{found[0]}{more}. The spec: {invariant.rule}"
     if invariant.severity == "strict":
         return detail
-    message = f"[invariant/{invariant.id}] {detail} (advisory)"
+    message = f"invariant/{invariant.id}: {detail} (advisory)"
     warnings.warn(AdvisoryInvariantWarning(message), stacklevel=2)
     return None

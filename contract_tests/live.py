@@ -29,16 +29,23 @@ import pytest
 import requests
 
 from grades_kit.contract import checks as rules
-from grades_kit.contract.checks import Finding
+from grades_kit.contract.registry import Finding, Rule, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
 
-__all__ = ["Answer", "LiveData", "LiveDataNotice", "check_filtered", "fetch_filtered", "live_data"]
+__all__ = [
+    "FilteredAnswer",
+    "LiveData",
+    "LiveDataNotice",
+    "check_filtered",
+    "fetch_filtered",
+    "live_data",
+]
 
 WINDOWS = 8
 """Windows tried before giving up on a claim: at one change every 5 requests a 3-request
 window is moved 2 times in 5, so 8 windows all moved is a 1-in-1500 event."""
 Records = list[dict[str, Any]]
-Answer = tuple[requests.Response, list[Any]]
+FilteredAnswer = tuple[requests.Response, list[Any]]
 A = TypeVar("A")
 Judge = Callable[[A, Records], list[Finding]]
 
@@ -61,11 +68,7 @@ class LiveData:
         response = self.client.get()
         body = json_body(response)
         if response.status_code != 200 or not isinstance(body, list):
-            raise self.client.violation(
-                "happy-path",
-                "the unfiltered GET with a valid token must answer 200 with a JSON array",
-                response,
-            )
+            raise self.client.violation(*unfiltered_failure(response.status_code), response)
         self.latest = _records(body)
         return self.latest
 
@@ -96,7 +99,7 @@ class LiveData:
         self.explained += 1
         warnings.warn(
             LiveDataNotice(
-                f"live data: a [{original[0].rule}] discrepancy {why} against fresh answers: "
+                f"live data: a [{original[0].rule.id}] discrepancy {why} against fresh answers: "
                 "put down to the data changing during the run"
             ),
             stacklevel=3,
@@ -104,35 +107,44 @@ class LiveData:
         return []
 
 
-def fetch_filtered(client: GradesClient, params: Mapping[str, str], rule: str = "") -> Answer:
+def unfiltered_failure(status: int) -> tuple[Rule, str]:
+    """The rule and detail of an unfiltered GET that did not give a JSON array of records."""
+    if status != 200:
+        return rule("happy-path"), f"the unfiltered GET with a valid token got HTTP {status}"
+    return rules.SCHEMA_VIOLATED, "the unfiltered GET's 200 body is not a JSON array of records"
+
+
+def fetch_filtered(
+    client: GradesClient, params: Mapping[str, str], probe: Rule | None = None
+) -> FilteredAnswer:
     """GET with ``params``: a 200 JSON array whose every record matches (soundness, always)."""
     response = client.get(params)
     body = json_body(response)
     if response.status_code != 200 or not isinstance(body, list):
-        default = "server-error" if response.status_code >= 500 else "filter-answer"
+        default = rules.SERVER_ERROR if response.status_code >= 500 else rule("filter-answer")
         detail = (
             f"a valid filter must answer 200 with a JSON array, got HTTP {response.status_code}"
         )
-        raise client.violation(rule or default, detail, response)
-    client.enforce(rules.renamed(rules.filter_soundness(params, body), rule), response)
+        raise client.violation(probe or default, detail, response)
+    client.enforce(rules.renamed(rules.filter_soundness(params, body), probe), response)
     return response, body
 
 
 def check_filtered(
-    client: GradesClient, live: LiveData, params: Mapping[str, str], rule: str = ""
+    client: GradesClient, live: LiveData, params: Mapping[str, str], probe: Rule | None = None
 ) -> list[Any]:
     """The answer to ``params`` is sound, and exactly the matching subset of fresh data.
 
-    ``rule`` renames the findings (a near-miss probe reports under its own class).
+    ``probe`` renames the findings (a near-miss probe reports under its own class).
     """
-    first = fetch_filtered(client, params, rule)
+    first = fetch_filtered(client, params, probe)
 
-    def judge(answer: Answer, unfiltered: Records) -> list[Finding]:
+    def judge(answer: FilteredAnswer, unfiltered: Records) -> list[Finding]:
         found = rules.filter_completeness(params, answer[1], unfiltered)
-        return list(rules.renamed(found, rule))
+        return list(rules.renamed(found, probe))
 
     (response, body), findings = live.confirm(
-        first, lambda: fetch_filtered(client, params, rule), judge
+        first, lambda: fetch_filtered(client, params, probe), judge
     )
     client.enforce(_reproduced(findings), response)
     return body

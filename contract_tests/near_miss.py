@@ -6,17 +6,26 @@ ORMs trim and normalise Unicode; a filter built as ``LIKE`` or a regex reads ``_
 as any character; a lookup may also try another column, such as the email; proxies decode
 ``+`` as a space; a framework keeps the last of a repeated parameter; auth layers compare
 tokens by prefix or case). Each class here derives, deterministically, the values that would
-expose one such bug from the values the instance itself returned; ``docs/contract-suite.md``
-says which bug each class is for. Pure functions: the tests send and judge.
+expose one such bug from the values the instance itself returned (the relations themselves are
+:mod:`grades_kit.contract.matching`); ``docs/contract-suite.md`` says which bug each class is
+for, and the registry declares each class's rule. Pure functions: the tests send and judge.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import quote
+
+from grades_kit.contract.matching import (
+    METACHARACTERS,
+    add_accent,
+    fold_accents,
+    other_case,
+    other_form,
+)
+from grades_kit.contract.registry import Rule, rule
 
 __all__ = [
     "FILTER_CLASSES",
@@ -25,25 +34,9 @@ __all__ = [
     "TOKEN_CLASSES",
     "Probe",
     "TokenProbe",
-    "add_accent",
     "filter_probes",
-    "fold_accents",
-    "other_case",
-    "other_form",
     "token_probes",
 ]
-
-ACUTE = str.maketrans("aeiouAEIOU", "áéíóúÁÉÍÓÚ")
-METACHARACTERS = {
-    "_": "SQL LIKE's any one character",
-    "%": "SQL LIKE's any string",
-    ".": "a regular expression's any character",
-    "?": "a glob's any one character",
-    "*": "a glob's any string",
-}
-"""Characters that a filter built from LIKE, a regex or a glob reads as a wildcard; a probe
-uses each one the parameter's pattern allows (where the pattern refuses it, the server's own
-validation has already closed that door)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +69,8 @@ class Probe:
     """Sent first as the same parameter (``name=decoy&name=value``): a repeated filter."""
 
     @property
-    def rule(self) -> str:
-        return f"near-miss/{self.klass}"
+    def rule(self) -> Rule:
+        return rule(f"near-miss/{self.klass}")
 
 
 @dataclass(frozen=True)
@@ -91,41 +84,8 @@ class TokenProbe:
     params: tuple[tuple[str, str], ...] = ()
 
     @property
-    def rule(self) -> str:
-        return f"near-miss/{self.klass}"
-
-
-def other_case(value: str) -> str:
-    """``value`` with the case of its last cased character swapped (``JaneDoe`` -> ``JaneDoE``)."""
-    for index in range(len(value) - 1, -1, -1):
-        if value[index].swapcase() != value[index]:
-            return value[:index] + value[index].swapcase() + value[index + 1 :]
-    return value
-
-
-def fold_accents(value: str) -> str:
-    """``zoë.müller`` -> ``zoe.muller``: what an accent-insensitive collation sees."""
-    decomposed = unicodedata.normalize("NFD", value)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not _is_mark(c)))
-
-
-def add_accent(value: str) -> str:
-    """``johndoe`` -> ``johndoé``: the last plain vowel accented (the reverse of folding)."""
-    for index in range(len(value) - 1, -1, -1):
-        char = value[index]
-        if char.translate(ACUTE) != char:
-            return value[:index] + char.translate(ACUTE) + value[index + 1 :]
-    return value
-
-
-def other_form(value: str) -> str:
-    """The other Unicode normalisation form (NFC <-> NFD) of ``value``."""
-    nfd = unicodedata.normalize("NFD", value)
-    return nfd if nfd != value else unicodedata.normalize("NFC", value)
-
-
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
+    def rule(self) -> Rule:
+        return rule(f"near-miss/{self.klass}")
 
 
 def _first(known: Sequence[str], derive: Callable[[str], str]) -> tuple[str, str] | None:

@@ -77,6 +77,8 @@ class Flag:
     """Plumbing between the console script and the plugin: not in ``--help``."""
     secret: bool = False
     """Never forwarded as an argument (``ps`` shows arguments): the environment carries it."""
+    cli_only: bool = False
+    """Answered by the console script itself, before any run (pytest never sees it)."""
 
     def add_to(self, add: Callable[..., Any]) -> None:
         """Declare the flag with argparse's ``add_argument`` or pytest's ``addoption``."""
@@ -190,6 +192,13 @@ FLAGS: tuple[Flag, ...] = (
         metavar="S",
     ),
     Flag(
+        "--list-rules",
+        "print every rule (id, severity, the spec statement it enforces) and exit",
+        None,
+        switch=True,
+        cli_only=True,
+    ),
+    Flag(
         "--run-started-at",
         "epoch seconds the console script started at",
         None,
@@ -202,7 +211,7 @@ FLAGS: tuple[Flag, ...] = (
 
 def plugin_flags() -> Iterator[Flag]:
     """The flags the pytest plugin declares (the rest are pytest's or pytest-xdist's own)."""
-    return (flag for flag in FLAGS if flag.pytest_name is None)
+    return (flag for flag in FLAGS if flag.pytest_name is None and not flag.cli_only)
 
 
 def option_values(get: Callable[[str], Any]) -> dict[str, Any]:

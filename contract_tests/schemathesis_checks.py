@@ -3,7 +3,8 @@
 Registered with ``@schemathesis.check`` when this module is imported (the plugin does), so
 they run beside the built-in checks on every generated request, including the fuzz
 profile's thousands. Each delegates to one pure rule of :mod:`grades_kit.contract.checks` or
-:mod:`contract_tests.invariant_severity`; a failure message starts with the rule's name.
+:mod:`contract_tests.invariant_severity` and raises a :class:`ContractViolation` carrying the
+findings (Schemathesis keeps it as its failure's ``exception``, where the verdict reads it).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any
 import schemathesis
 
 from grades_kit.contract import checks as rules
+from grades_kit.contract.authorization import parse_authorization
 from grades_kit.contract.loader import GRADES_PATH, load_contract
+from grades_kit.contract.redaction import MIN_SECRET
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests import invariant_severity as invariants
+from grades_kit.contract_tests.violation import ContractViolation
 
 GradesCase = schemathesis.Case[Any]
-FILTERS = ("course_id", "username")
 
 
 @schemathesis.check
@@ -28,7 +32,8 @@ def grades_filter_soundness(
 ) -> bool | None:
     """Every record of a filtered answer matches the filter(s) of the request (AND)."""
     records = _records(response, case)
-    params = {k: v for k, v in (case.query or {}).items() if k in FILTERS and isinstance(v, str)}
+    filters = load_contract().query_parameters()
+    params = {k: v for k, v in (case.query or {}).items() if k in filters and isinstance(v, str)}
     if records is None or not params:
         return None
     _raise_first(rules.filter_soundness(params, records))
@@ -46,7 +51,7 @@ def grades_invariants(
     for invariant in load_contract().invariants():
         detail = invariants.verdict(invariant, list(invariants.violations(invariant, records)))
         if detail is not None:
-            raise AssertionError(f"[invariant/{invariant.id}] {detail}")
+            raise ContractViolation([Finding(rule(f"invariant/{invariant.id}"), detail)])
     return True
 
 
@@ -55,11 +60,10 @@ def grades_token_not_echoed(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: GradesCase
 ) -> bool | None:
     """No answer echoes the bearer token the request carried."""
-    sent = str(response.request.headers.get("Authorization", ""))
-    scheme, _, token = sent.partition(" ")
-    if scheme.lower() != "bearer" or len(token) < 4:
+    sent = parse_authorization(response.request.headers.get("Authorization"))
+    if sent is None or not sent.is_bearer or len(sent.token) < MIN_SECRET:
         return None
-    _raise_first(rules.token_not_echoed("auth/token-echoed", token, response.text or ""))
+    _raise_first(rules.token_not_echoed(sent.token, response.text or ""))
     return True
 
 
@@ -76,8 +80,7 @@ def _records(response: schemathesis.Response, case: GradesCase) -> list[Any] | N
     return body if isinstance(body, list) and all(isinstance(r, Mapping) for r in body) else None
 
 
-def _raise_first(findings: Iterable[rules.Finding]) -> None:
+def _raise_first(findings: Iterable[Finding]) -> None:
     found = list(findings)
     if found:
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise AssertionError(f"[{found[0].rule}] {found[0].detail}{more}")
+        raise ContractViolation(found)

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from grades_kit.contract import checks as rules
+from grades_kit.contract.authorization import parse_authorization
 from grades_kit.contract.loader import Contract
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.near_miss import TOKEN_CLASSES, token_probes
 from grades_kit.contract_tests.options import RunOptions
-from grades_kit.contract_tests.plugin import RunState
+from grades_kit.contract_tests.run_state import RunState
 
 SCENARIOS = ("no-token", "unknown-token", "wrong-scheme", "empty-bearer")
 """The general case first: the verdict names the first rule found among equally frequent ones."""
@@ -45,9 +47,10 @@ def test_request_without_valid_token_is_401(
             contract, scenario, response.status_code, response.headers, json_body(response)
         )
     )
-    secrets = {run_options.token} | ({sent.split(" ", 1)[1]} if sent and " " in sent else set())
+    presented = parse_authorization(sent)
+    secrets = {run_options.token, presented.token if presented else ""}
     for secret in secrets - {""}:
-        findings += rules.token_not_echoed("auth/token-echoed", secret, response.text)
+        findings += rules.token_not_echoed(secret, response.text)
     client.enforce(findings, response)
 
 
@@ -60,7 +63,8 @@ def test_an_answer_is_not_served_again_to_another_credential(
     all_grades: list[dict[str, Any]],
 ) -> None:
     """The same URL, asked with the run's token and at once without it (or with an unknown
-    one): a cache keyed by the URL alone serves the first answer to the second caller."""
+    one): a cache keyed by the URL alone serves the first answer to the second caller. The
+    rule broken is the scenario's own (``auth/no-token``...); the detail names the probe."""
     courses = sorted({r["course_id"] for r in all_grades if isinstance(r.get("course_id"), str)})
     params = {"course_id": courses[0]} if courses else {}
     client.get(params)
@@ -68,7 +72,8 @@ def test_an_answer_is_not_served_again_to_another_credential(
     found = rules.auth_rejected(
         contract, scenario, response.status_code, response.headers, json_body(response)
     )
-    client.enforce(list(rules.renamed(found, "auth/cached-answer")), response)
+    note = " (just after the same URL was answered to the run's token: a cache keyed without it?)"
+    client.enforce([Finding(f.rule, f.detail + note) for f in found], response)
 
 
 def test_valid_token_gets_json_records(client: GradesClient) -> None:
@@ -77,10 +82,15 @@ def test_valid_token_gets_json_records(client: GradesClient) -> None:
     body = json_body(response)
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
     findings = []
-    if response.status_code != 200 or not isinstance(body, list):
-        findings.append(rules.Finding("happy-path", "expected HTTP 200 with a JSON array"))
+    if response.status_code != 200:
+        findings.append(
+            Finding(rule("happy-path"), f"expected HTTP 200, got {response.status_code}")
+        )
+    elif not isinstance(body, list):
+        findings.append(Finding(rules.SCHEMA_VIOLATED, "the 200 body is not a JSON array"))
     if media_type != "application/json":
-        findings.append(rules.Finding("happy-path", f"Content-Type is {media_type!r}"))
+        detail = f"Content-Type is {media_type!r}, not application/json"
+        findings.append(Finding(rules.UNDOCUMENTED_CONTENT_TYPE, detail))
     client.enforce(findings, response)
 
 
@@ -107,4 +117,4 @@ def test_token_near_miss_is_401(
             rules.near_miss_token_rejected(probe.rule, probe.variant, response.status_code)
         )
         if findings:
-            raise unrecorded_client.violation(findings[0].rule, findings[0].detail)
+            raise unrecorded_client.violations(findings)

@@ -6,6 +6,7 @@ import pytest
 
 from grades_kit.contract import checks as rules
 from grades_kit.contract.loader import Contract, load_contract
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
 
 EXAMPLES = sorted(load_contract().example_queries().items())
@@ -21,7 +22,7 @@ def test_named_example(
     findings = []
     if response.status_code != 200:
         detail = f"expected HTTP 200, got {response.status_code}"
-        findings.append(rules.Finding(f"example-shape/{name}", detail))
+        findings.append(Finding(rule(f"example-shape/{name}"), detail))
     findings += rules.example_shape(name, contract.response_examples()[name], body)
     if isinstance(body, list):
         findings += rules.filter_soundness(query, body)

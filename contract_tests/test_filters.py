@@ -23,11 +23,12 @@ from hypothesis import strategies as st
 
 from grades_kit.contract import checks as rules
 from grades_kit.contract.loader import load_contract
+from grades_kit.contract.matching import other_case
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.coverage import no_data
 from grades_kit.contract_tests.live import LiveData, check_filtered, fetch_filtered
-from grades_kit.contract_tests.near_miss import other_case
-from grades_kit.contract_tests.plugin import GradeData
+from grades_kit.contract_tests.session_fixtures import GradeData
 
 PARAMETERS = load_contract().query_parameters()
 FILTERS = tuple(PARAMETERS)
@@ -82,7 +83,7 @@ def test_filter_matches_exactly(
     """A value the instance returned gets exactly its records."""
     known = known_values(all_grades, name)
     if not known:
-        filter_rules = [f"filter-soundness/{name}", f"filter-completeness/{name}"]
+        filter_rules = [rule(f"filter-soundness/{name}"), rule(f"filter-completeness/{name}")]
         no_data(filter_rules, f"no record of the instance has a {name}: nothing to filter on")
     check_filtered(client, live_data, {name: known[0]})
 
@@ -96,7 +97,7 @@ def test_both_filters_are_anded(
     users, courses = known_values(all_grades, "username"), known_values(all_grades, "course_id")
     pairs = [(u, c) for u in users for c in courses if ((u, c) in present) == (pair == "present")]
     if not pairs and pair == "present":
-        no_data(["filter-completeness/course_id+username"], "the instance returned no record")
+        no_data([rule("filter-completeness/course_id+username")], "the instance returned no record")
     if not pairs:
         pytest.skip(f"the data has no {pair} (username, course_id) pair")
     username, course_id = pairs[0]
@@ -128,7 +129,7 @@ def test_union_over_courses_is_everything(
     """
     courses = known_values(all_grades, "course_id")
     if not courses:
-        no_data(["filter-completeness/union-of-courses"], "the instance returned no course")
+        no_data([rule("filter-completeness/union-of-courses")], "the instance returned no course")
     if len(courses) > MAX_UNION_COURSES:
         pytest.skip(f"{len(courses)} courses: over the {MAX_UNION_COURSES}-request budget")
     by_course = {
@@ -138,9 +139,7 @@ def test_union_over_courses_is_everything(
     def ask(courses: set[str]) -> dict[str, list[Any]]:
         return {c: fetch_filtered(client, {"course_id": c})[1] for c in sorted(courses)}
 
-    def judge(
-        answers: dict[str, list[Any]], unfiltered: list[dict[str, Any]]
-    ) -> list[rules.Finding]:
+    def judge(answers: dict[str, list[Any]], unfiltered: list[dict[str, Any]]) -> list[Finding]:
         local = [r for r in unfiltered if r.get("course_id") in answers]
         return list(rules.union_of_courses(local, answers))
 
@@ -148,7 +147,7 @@ def test_union_over_courses_is_everything(
     first = {c: by_course.get(c, []) for c in discrepant}
     _, findings = live_data.confirm(first, lambda: ask(discrepant), judge)
     if findings:
-        raise client.violation(findings[0].rule, findings[0].detail)
+        raise client.violations(findings)
 
 
 @pytest.mark.parametrize("name", FILTERS)

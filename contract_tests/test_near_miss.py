@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from grades_kit.contract import checks as rules
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.coverage import no_data
 from grades_kit.contract_tests.live import LiveData, check_filtered
@@ -37,7 +38,7 @@ def test_filter_near_miss(
     values = known(all_grades, name)
     probes = filter_probes(klass, name, values)
     if not probes and not values.values:
-        no_data([f"near-miss/{klass}"], f"no record of the instance has a {name}")
+        no_data([rule(f"near-miss/{klass}")], f"no record of the instance has a {name}")
     if not probes:
         pytest.skip(f"no {name} the instance returned gives a {klass} near-miss")
     for probe in probes:
@@ -92,7 +93,7 @@ def judge_raw(probe: Probe, client: GradesClient) -> None:
     params = {probe.name: probe.alternative}
     if is_valid(probe.name, probe.alternative):
         if response.status_code != 200 or not isinstance(body, list):
-            findings = [rules.Finding(probe.rule, f"expected HTTP 200, got {response.status_code}")]
+            findings = [Finding(probe.rule, f"expected HTTP 200, got {response.status_code}")]
         else:
             findings = list(rules.renamed(rules.filter_soundness(params, body), probe.rule))
     else:
@@ -100,7 +101,7 @@ def judge_raw(probe: Probe, client: GradesClient) -> None:
     client.enforce(_from(probe, findings), response)
 
 
-def _from(probe: Probe, findings: Iterable[rules.Finding]) -> list[rules.Finding]:
+def _from(probe: Probe, findings: Iterable[Finding]) -> list[Finding]:
     """Say which returned value the near-miss was derived from."""
     source = f" (derived from {probe.name}={probe.source!r})" if probe.source else ""
-    return [rules.Finding(f.rule, f.detail + source) for f in findings]
+    return [Finding(f.rule, f.detail + source) for f in findings]

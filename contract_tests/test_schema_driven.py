@@ -14,9 +14,9 @@ import pytest
 import requests
 import schemathesis
 
-from grades_kit.contract_tests.plugin import RunState
 from grades_kit.contract_tests.redact import curl
-from grades_kit.contract_tests.verdict import attach_curl
+from grades_kit.contract_tests.run_state import RunState
+from grades_kit.contract_tests.violation import attach_curl
 
 schema = schemathesis.pytest.from_fixture("grades_schema")
 

@@ -21,7 +21,8 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
-from grades_kit.contract.loader import Contract, load_contract, schema_problem
+from grades_kit.contract.loader import Contract, load_contract
+from grades_kit.contract.schema_errors import schema_problem
 from grades_kit.mock_server.answer import Answer
 from grades_kit.mock_server.authentication import Authenticator
 from grades_kit.mock_server.cors import Cors

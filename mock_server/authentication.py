@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 
+from grades_kit.contract.authorization import parse_authorization
 from grades_kit.mock_server.errors import ApiError
 
 CHALLENGE = 'Bearer realm="api"'
@@ -27,15 +28,14 @@ class Authenticator:
 
     def check(self, header: str | None) -> None:
         """Return when the header carries an accepted token; else raise the spec's error."""
-        if not header or not header.strip():
+        credentials = parse_authorization(header)
+        if credentials is None:
             raise _unauthorized(NOT_PROVIDED, invalid=False)
-        scheme, _, token = header.strip().partition(" ")
-        if scheme.lower() != "bearer":
+        if not credentials.is_bearer:
             raise _unauthorized(NOT_BEARER)
-        token = token.strip()
-        if not token:
+        if not credentials.token:
             raise _unauthorized(EMPTY)
-        raw = _raw(token)
+        raw = _raw(credentials.token)
         if _matches_any(raw, self._tokens):
             return
         if _matches_any(raw, self._forbidden):

@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 
-from grades_kit.contract.loader import Contract, schema_problem
+from grades_kit.contract.loader import Contract
+from grades_kit.contract.schema_errors import schema_problem
 from grades_kit.mock_server.store import RecordStore, StoreBuilder
 
 COURSE_SIZE = 250

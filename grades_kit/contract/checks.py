@@ -1,9 +1,9 @@
 """The domain rules Schemathesis cannot know, each one pure function stating one rule.
 
-A rule takes what was asked and what came back and yields :class:`Finding`s, one per broken
-instance, each tagged with the rule's name (``filter-soundness/course_id``...). No HTTP
-here: the tests and the Schemathesis checks fetch, these judge, so every rule can be read
-(and unit-tested) without a server.
+A check takes what was asked and what came back and yields :class:`Finding`s, one per broken
+instance, each carrying its :class:`Rule` from the registry (``filter-soundness/course_id``...).
+No HTTP here: the tests and the Schemathesis checks fetch, these judge, so every rule can be
+read (and unit-tested) without a server.
 """
 
 from __future__ import annotations
@@ -11,22 +11,27 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 
 from grades_kit.contract.loader import Contract
+from grades_kit.contract.matching import near_miss
+from grades_kit.contract.registry import Finding, Rule, rule
+from grades_kit.contract.schema_errors import describe
 
 Record = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One broken instance of a named rule."""
-
-    rule: str
-    detail: str
+SCHEMA_VIOLATED = rule("schemathesis/response-violates-schema")
+NOT_JSON = rule("schemathesis/json-deserialization-error")
+UNDOCUMENTED_STATUS = rule("schemathesis/undocumented-status-code")
+UNDOCUMENTED_CONTENT_TYPE = rule("schemathesis/undocumented-content-type")
+MISSING_HEADERS = rule("schemathesis/missing-required-response-headers")
+BAD_REQUEST_ACCEPTED = rule("schemathesis/schema-violating-request-accepted")
+GOOD_REQUEST_REJECTED = rule("schemathesis/schema-valid-request-rejected")
+"""The rules Schemathesis' own checks enforce (see ``contract_tests/violation.py``), which
+the checks below also judge without Schemathesis (the validating proxy, the suite's tests)."""
+TOKEN_ECHOED = rule("auth/token-echoed")
+SERVER_ERROR = rule("server-error")
 
 
 def filter_soundness(
@@ -36,6 +41,8 @@ def filter_soundness(
 
     With both filters a record must match both (AND), so each filter is checked on its own.
     ``start`` is the index of ``records[0]`` in the answer (a streamed answer comes in parts).
+    A record whose value is a near miss of the asked one (another case, a prefix...) is
+    reported under that near-miss class: it names how the server compares.
     """
     both = " (both filters given: a record must match both)" if len(params) > 1 else ""
     for index, record in enumerate(records, start):
@@ -44,10 +51,21 @@ def filter_soundness(
         for name, wanted in params.items():
             if name in record and record[name] != wanted:
                 yield Finding(
-                    f"filter-soundness/{name}",
+                    _mismatch(name, wanted, record),
                     f"record {index} has {name} {record[name]!r} but the request filtered "
                     f"{name}={wanted!r}{both}",
                 )
+
+
+def _mismatch(name: str, wanted: str, record: Mapping[str, Any]) -> Rule:
+    """The near-miss class relating the asked value to the record's (another case, a
+    wildcard...), or ``other-key`` when another field of the record has the asked value (an
+    email for ``username``), else the filter's soundness rule."""
+    got = record[name]
+    klass = near_miss(wanted, got) if isinstance(got, str) else None
+    if klass is None and any(v == wanted for k, v in record.items() if k != name):
+        klass = "other-key"
+    return rule(f"near-miss/{klass}") if klass else rule(f"filter-soundness/{name}")
 
 
 def filter_completeness(
@@ -56,13 +74,13 @@ def filter_completeness(
     """The filtered answer is exactly the matching subset of the unfiltered one (multisets)."""
     expected = Counter(_key(r) for r in unfiltered if _matches(r, params))
     actual = Counter(_key(r) for r in filtered)
-    rule = "filter-completeness/" + "+".join(params)
+    broken = rule("filter-completeness/" + "+".join(params))
     asked = _query(params)
     for record, count in (expected - actual).items():
-        yield Finding(rule, f"{asked} left out {count} matching record(s) {record}")
+        yield Finding(broken, f"{asked} left out {count} matching record(s) {record}")
     for record, count in (actual - expected).items():
         yield Finding(
-            rule,
+            broken,
             f"{asked} returned {count} record(s) the unfiltered list has no match for {record}",
         )
 
@@ -77,12 +95,12 @@ def union_of_courses(
     whole = Counter(_key(r) for r in unfiltered)
     for record, count in (whole - union).items():
         yield Finding(
-            "filter-completeness/union-of-courses",
+            rule("filter-completeness/union-of-courses"),
             f"{count} record(s) of the unfiltered list appear under no course filter: {record}",
         )
     for record, count in (union - whole).items():
         yield Finding(
-            "filter-completeness/union-of-courses",
+            rule("filter-completeness/union-of-courses"),
             f"{count} record(s) appear under a course filter but not unfiltered: {record}",
         )
 
@@ -94,7 +112,7 @@ def unknown_value_gives_empty(
     if status != 200 or body != []:
         shown = "a JSON array of " + str(len(body)) if isinstance(body, list) else repr(body)[:80]
         yield Finding(
-            "unknown-filter-gives-empty-list",
+            rule("unknown-filter-gives-empty-list"),
             f"{_query(params)} names no record of the instance: expected 200 [], "
             f"got HTTP {status} with {shown}",
         )
@@ -106,41 +124,41 @@ def example_shape(name: str, expected: Sequence[Any], actual: Any) -> Iterator[F
     Data differs between instances, so values are not compared; an ``empty`` example must
     be answered ``[]``.
     """
-    rule = f"example-shape/{name}"
+    shape = rule(f"example-shape/{name}")
     if not isinstance(actual, list):
-        yield Finding(rule, f"expected a JSON array like example {name!r}, got {_type(actual)}")
+        yield Finding(shape, f"expected a JSON array like example {name!r}, got {_type(actual)}")
         return
     if not expected:
         if actual:
-            yield Finding(rule, f"example {name!r} is [] but the answer has {len(actual)} records")
+            yield Finding(shape, f"example {name!r} is [] but the answer has {len(actual)} records")
         return
     model = {key: _type(value) for key, value in expected[0].items()}
     nullable = {key for record in expected for key, value in record.items() if value is None}
     for index, record in enumerate(actual):
         if not isinstance(record, Mapping):
-            yield Finding(rule, f"record {index} is {_type(record)}, not an object")
+            yield Finding(shape, f"record {index} is {_type(record)}, not an object")
             continue
         if set(record) != set(model):
             missing, extra = sorted(set(model) - set(record)), sorted(set(record) - set(model))
-            yield Finding(rule, f"record {index} keys differ: missing {missing}, extra {extra}")
+            yield Finding(shape, f"record {index} keys differ: missing {missing}, extra {extra}")
         for key, kind in model.items():
             got = _type(record.get(key))
             if key in record and got != kind and not (key in nullable and got in ("null", "str")):
-                yield Finding(rule, f"record {index} field {key!r} is {got}, example has {kind}")
+                yield Finding(shape, f"record {index} field {key!r} is {got}, example has {kind}")
 
 
-def error_response(contract: Contract, rule: str, status: int, body: Any) -> Iterator[Finding]:
+def error_response(contract: Contract, broken: Rule, status: int, body: Any) -> Iterator[Finding]:
     """An error answer carries the spec's ``Error`` body (one ``detail`` message)."""
     try:
         contract.validator("Error").validate(body)
     except jsonschema.ValidationError as exc:
-        yield Finding(rule, f"the HTTP {status} body is not the Error schema: {exc.message}")
+        yield Finding(broken, f"the HTTP {status} body is not the Error schema: {describe(exc)}")
 
 
-def token_not_echoed(rule: str, token: str, text: str) -> Iterator[Finding]:
+def token_not_echoed(token: str, text: str) -> Iterator[Finding]:
     """An error never echoes the caller's token (it would land in logs and screenshots)."""
     if token and token in text:
-        yield Finding(rule, "the response body echoes the token the request sent")
+        yield Finding(TOKEN_ECHOED, "the response body echoes the token the request sent")
 
 
 def _matches(record: Any, params: Mapping[str, str]) -> bool:
@@ -167,17 +185,17 @@ def auth_rejected(
 ) -> Iterator[Finding]:
     """A missing, malformed or unknown token is answered 401, ``WWW-Authenticate: Bearer``
     and the ``Error`` body."""
-    rule = f"auth/{scenario}"
+    broken = rule(f"auth/{scenario}")
     if status != 401:
-        yield Finding(rule, f"expected HTTP 401, got {status}")
+        yield Finding(broken, f"expected HTTP 401, got {status}")
         return
     header = contract.response(401)["headers"]["WWW-Authenticate"]
     value = headers.get("WWW-Authenticate")
     if value is None:
-        yield Finding(rule, "the 401 has no WWW-Authenticate header")
+        yield Finding(broken, "the 401 has no WWW-Authenticate header")
     elif not re.match(header["schema"]["pattern"], value):
-        yield Finding(rule, f"WWW-Authenticate {value!r} does not name the Bearer scheme")
-    yield from error_response(contract, rule, status, body)
+        yield Finding(broken, f"WWW-Authenticate {value!r} does not name the Bearer scheme")
+    yield from error_response(contract, broken, status, body)
 
 
 def preflight_allows_get_with_authorization(
@@ -188,21 +206,22 @@ def preflight_allows_get_with_authorization(
     ``Access-Control-Allow-Headers: *`` does not cover ``Authorization`` (Fetch standard), so
     the header must be listed by name.
     """
-    rule = "cors/preflight"
+    preflight = rule("cors/preflight")
     if status not in contract.statuses("options"):
-        yield Finding(
-            rule, f"the preflight got HTTP {status}, expected one of {contract.statuses('options')}"
-        )
+        declared = contract.statuses("options")
+        yield Finding(preflight, f"the preflight got HTTP {status}, expected one of {declared}")
         return
-    yield from cors_origin_allowed(rule, origin, status, headers)
+    yield from cors_origin_allowed(origin, status, headers, preflight)
     methods = _tokens(headers.get("Access-Control-Allow-Methods", ""))
     if not methods & {"get", "*"}:
-        yield Finding(rule, f"Access-Control-Allow-Methods {sorted(methods)} does not allow GET")
+        yield Finding(
+            preflight, f"Access-Control-Allow-Methods {sorted(methods)} does not allow GET"
+        )
     allowed = _tokens(headers.get("Access-Control-Allow-Headers", ""))
     if "authorization" not in allowed:
         wildcard = " (the '*' wildcard does not cover Authorization)" if "*" in allowed else ""
         yield Finding(
-            rule,
+            preflight,
             f"Access-Control-Allow-Headers {sorted(allowed)} does not list Authorization{wildcard}",
         )
 
@@ -216,13 +235,16 @@ def record_key(record: Any) -> str:
     return _key(record)
 
 
-def renamed(findings: Iterable[Finding], rule: str) -> Iterator[Finding]:
-    """``findings`` reported under ``rule`` (a near-miss class), naming the rule they broke.
+def renamed(findings: Iterable[Finding], probe: Rule | None) -> Iterator[Finding]:
+    """``findings`` reported under ``probe`` (a near-miss class), naming the rule they broke.
 
-    An empty ``rule`` keeps them as they are.
+    ``None`` keeps them as they are.
     """
     for finding in findings:
-        yield Finding(rule, f"{finding.detail} [{finding.rule}]") if rule else finding
+        if probe is None or finding.rule == probe:
+            yield finding
+        else:
+            yield Finding(probe, f"{finding.detail} [{finding.rule.id}]")
 
 
 def union_discrepant_courses(
@@ -245,7 +267,7 @@ def union_discrepant_courses(
 
 
 def near_miss_rejected(
-    rule: str, params: Mapping[str, str], status: int, body: Any
+    probe: Rule, params: Mapping[str, str], status: int, body: Any
 ) -> Iterator[Finding]:
     """A filter value outside the parameter's pattern is answered 400, never read as another.
 
@@ -254,39 +276,27 @@ def near_miss_rejected(
     if status != 400:
         got = f" with {len(body)} record(s)" if isinstance(body, list) else ""
         yield Finding(
-            rule,
+            probe,
             f"{_query(params)} is outside the parameter's pattern: expected HTTP 400, "
             f"got {status}{got}",
         )
 
 
-def near_miss_token_rejected(rule: str, variant: str, status: int) -> Iterator[Finding]:
+def near_miss_token_rejected(probe: Rule, variant: str, status: int) -> Iterator[Finding]:
     """A token that is not exactly a valid token is answered 401 (``variant`` says how)."""
     if status != 401:
-        yield Finding(rule, f"the run's token {variant} must be answered HTTP 401, got {status}")
-
-
-SCHEMA_VIOLATED = "schemathesis/response-violates-schema"
-UNDOCUMENTED_STATUS = "schemathesis/undocumented-status-code"
-UNDOCUMENTED_CONTENT_TYPE = "schemathesis/undocumented-content-type"
-MISSING_HEADERS = "schemathesis/missing-required-response-headers"
-HEADER_VIOLATES_SCHEMA = "schemathesis/response-header-does-not-conform-to-the-schema"
-BAD_REQUEST_ACCEPTED = "schemathesis/schema-violating-request-accepted"
-GOOD_REQUEST_REJECTED = "schemathesis/schema-valid-request-rejected"
-"""What Schemathesis' own checks are called in grades-contract's report (``schemathesis/`` and
-the failure's title, as ``contract_tests/verdict.py`` names them), for the rules below that
-judge the same things without Schemathesis (the validating proxy)."""
+        yield Finding(probe, f"the run's token {variant} must be answered HTTP 401, got {status}")
 
 
 def cors_origin_allowed(
-    rule: str, origin: str, status: int, headers: Mapping[str, str]
+    origin: str, status: int, headers: Mapping[str, str], broken: Rule | None = None
 ) -> Iterator[Finding]:
     """An answer to a cross-origin request lets that origin read it (errors too, so a
     browser page can read their ``detail``)."""
     allowed = headers.get("Access-Control-Allow-Origin")
     if allowed not in ("*", origin):
         yield Finding(
-            rule,
+            broken or rule("cors/response"),
             f"the HTTP {status} to a cross-origin request has no usable "
             f"Access-Control-Allow-Origin (got {allowed!r}; '*' or {origin!r} expected)",
         )
@@ -329,24 +339,24 @@ def declared_headers(
         pattern = header.get("schema", {}).get("pattern")
         if pattern and not re.search(pattern, value):
             yield Finding(
-                HEADER_VIOLATES_SCHEMA,
+                SCHEMA_VIOLATED,
                 f"{name} {value!r} does not match the spec's pattern {pattern!r}",
             )
 
 
-def repeated_filter_rejected(rule: str, name: str, status: int, body: Any) -> Iterator[Finding]:
+def repeated_filter_rejected(probe: Rule, name: str, status: int, body: Any) -> Iterator[Finding]:
     """A filter given twice is answered 400 (the spec: "Each filter may be given at most
     once"): a framework that keeps the first or the last value answers 200 instead."""
     if status != 400:
         got = f" with {len(body)} record(s)" if isinstance(body, list) else ""
         yield Finding(
-            rule,
+            probe,
             f"the request gave {name} twice ({name}=…&{name}=…): expected HTTP 400, "
             f"got {status}{got}",
         )
 
 
-def shared_cache_may_store(rule: str, headers: Mapping[str, str]) -> Iterator[Finding]:
+def shared_cache_may_store(headers: Mapping[str, str]) -> Iterator[Finding]:
     """Grades are one user's data: an answer to an authenticated request must not let a
     shared cache store it. RFC 9111 section 3.5 lets a shared cache reuse such an answer
     when it says ``public`` or ``s-maxage``; ``private`` or ``no-store`` keeps it out."""
@@ -354,13 +364,13 @@ def shared_cache_may_store(rule: str, headers: Mapping[str, str]) -> Iterator[Fi
     names = {directive.split("=")[0].strip() for directive in _tokens(value)}
     if names & {"public", "s-maxage"} and not names & {"private", "no-store"}:
         yield Finding(
-            rule,
+            rule("http/shared-cache"),
             f"an authenticated answer says Cache-Control: {value!r}, so a shared cache may "
             "serve one user's grades to another (RFC 9111 section 3.5; send private or no-store)",
         )
 
 
-def echoed_origin_varies(rule: str, origin: str, headers: Mapping[str, str]) -> Iterator[Finding]:
+def echoed_origin_varies(origin: str, headers: Mapping[str, str]) -> Iterator[Finding]:
     """An ``Access-Control-Allow-Origin`` that echoes the request's ``Origin`` depends on it:
     without ``Vary: Origin`` a cache may serve one origin's answer to another (Fetch
     standard, "CORS protocol and HTTP caches"; RFC 9110 section 12.5.5)."""
@@ -369,7 +379,7 @@ def echoed_origin_varies(rule: str, origin: str, headers: Mapping[str, str]) -> 
     vary = _tokens(headers.get("Vary", ""))
     if not vary & {"origin", "*"}:
         yield Finding(
-            rule,
+            rule("cors/vary-origin"),
             f"Access-Control-Allow-Origin echoes the request's Origin without Vary: Origin "
             f"(Vary: {headers.get('Vary')!r}): a cache may serve it to another origin",
         )

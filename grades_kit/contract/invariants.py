@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from grades_kit.contract.loader import Contract, Invariant
+from grades_kit.contract.registry import Finding, Rule, rule
 
 Record = Mapping[str, Any]
 Problem = tuple[str, str]
@@ -121,12 +122,12 @@ class Breach:
     who: str
 
     @property
-    def rule(self) -> str:
-        """The rule name every tool reports: ``invariant/<id>``."""
-        return f"invariant/{self.invariant.id}"
+    def rule(self) -> Rule:
+        """The rule every tool reports: ``invariant/<id>`` of the registry."""
+        return rule(f"invariant/{self.invariant.id}")
 
-    def line(self) -> str:
-        return f"record {self.index} ({self.who}): {self.reason}"
+    def finding(self) -> Finding:
+        return Finding(self.rule, f"record {self.index} ({self.who}): {self.reason}")
 
 
 class InvariantEngine:
@@ -170,7 +171,7 @@ def violations(contract: Contract, invariant: Invariant, records: Iterable[Any])
     engine = InvariantEngine(contract, [invariant])
     for record in records:
         for breach in engine.check(record):
-            yield breach.line()
+            yield breach.finding().detail
 
 
 class _RecordCheck:

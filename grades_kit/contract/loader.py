@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -20,12 +20,15 @@ import jsonschema_rs
 import yaml
 from openapi_spec_validator import validate as validate_openapi
 
+from grades_kit.contract.schema_errors import describe
+
 SPEC_PATH = Path(__file__).parents[1] / "spec" / "openapi.yaml"
 """``spec/openapi.yaml``: the ``grades_kit/spec`` link in a checkout, a copy in the wheel."""
 GRADES_PATH = "/api/so2/v1/grades"
 SUCCESS = "200"
 
-Severity = Literal["strict", "advisory"]
+Strictness = Literal["strict", "advisory"]
+"""What an ``x-invariants`` entry says of itself (the rule registry maps it to a severity)."""
 Scope = Literal["record", "list"]
 
 
@@ -43,7 +46,7 @@ class Invariant:
     """A rule the spec states in words (``x-invariants``), checked by the contract suite."""
 
     id: str
-    severity: Severity
+    severity: Strictness
     rule: str
     scope: Scope
 
@@ -204,34 +207,6 @@ def _resolve(path: Path) -> dict[str, Any]:
     except Exception as exc:  # prance surfaces YAML, I/O and $ref errors as many types
         raise SpecError(path, _problem(exc)) from exc
     return cast(dict[str, Any], parser.specification)
-
-
-@dataclass(frozen=True)
-class SchemaProblem:
-    """The most relevant of a value's schema errors: where (a ``/`` path) and what (one line)."""
-
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
-
-
-def schema_problem(errors: Iterable[jsonschema.ValidationError]) -> SchemaProblem | None:
-    """jsonschema's ``best_match`` of ``errors`` as one line, or None when there is none.
-
-    The one formatting of schema errors: fixtures, the generator's self-check, the admin
-    API, the spec loader and the validating proxy all report through it.
-    """
-    error = jsonschema.exceptions.best_match(errors)
-    return None if error is None else describe(error)
-
-
-def describe(error: jsonschema.ValidationError) -> SchemaProblem:
-    """One schema error as field path and the first line of its message."""
-    field = "/".join(str(part) for part in error.absolute_path)
-    lines = error.message.strip().splitlines()
-    return SchemaProblem(field, lines[0] if lines else "invalid")
 
 
 def _problem(exc: BaseException) -> str:

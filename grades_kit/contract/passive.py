@@ -14,34 +14,25 @@ what the cross-record invariants remember, never the whole answer."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import ijson
 import orjson
 
 from grades_kit.contract import checks as rules
-from grades_kit.contract.checks import Finding
+from grades_kit.contract.authorization import scenario
 from grades_kit.contract.invariants import InvariantEngine
-from grades_kit.contract.loader import GRADES_PATH, Contract, schema_problem
+from grades_kit.contract.loader import GRADES_PATH, Contract
+from grades_kit.contract.matching import malformed
 from grades_kit.contract.queries import QueryArgs, QueryRejected, QueryValidator
 from grades_kit.contract.redaction import MIN_SECRET, credentials
+from grades_kit.contract.registry import Finding, Rule, rule
+from grades_kit.contract.schema_errors import schema_problem
 
-Severity = Literal["error", "advisory"]
 Decoder = Callable[[bytes], bytes]
 SMALL_BODY_LIMIT = 64 * 1024
 """Error answers and preflights are judged whole; past this size only their head is."""
-FILTERS = ("course_id", "username")
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A finding with the severity the proxy gives it (advisory ones never fail a response)."""
-
-    rule: str
-    detail: str
-    severity: Severity = "error"
 
 
 class Judge:
@@ -55,12 +46,16 @@ class Judge:
 
     def exchange(
         self, method: str, path: str, query: QueryArgs, headers: Mapping[str, str]
-    ) -> Exchange:
-        return Exchange(self, method.upper(), path, query, headers)
+    ) -> JudgedExchange:
+        return JudgedExchange(self, method.upper(), path, query, headers)
 
 
-class Exchange:
-    """One request and its answer: fed the request, the head, then the body chunk by chunk."""
+class JudgedExchange:
+    """One request and its answer: fed the request, the head, then the body chunk by chunk.
+
+    Every step returns the :class:`Finding`s it made; a finding whose rule is advisory never
+    fails the answer (its severity says so).
+    """
 
     def __init__(
         self,
@@ -77,19 +72,18 @@ class Exchange:
         self._bad_request: str | None = None
         self._body: _Body | None = None
 
-    def request(self) -> list[Violation]:
+    def request(self) -> list[Finding]:
         """The request's query against the spec's parameters (the app's side of the contract)."""
         if not (self.judged and self.method == "GET"):
             return []
         try:
-            values = self._judge.queries(self._query)
+            self._filters = self._judge.queries(self._query)
         except QueryRejected as exc:
             self._bad_request = exc.detail
-            return [Violation("request-parameters", exc.detail, "advisory")]
-        self._filters = {k: v for k, v in values.items() if k in FILTERS}
+            return [Finding(rule("request-parameters"), exc.detail)]
         return []
 
-    def head(self, status: int, headers: Mapping[str, str]) -> list[Violation]:
+    def head(self, status: int, headers: Mapping[str, str]) -> list[Finding]:
         """Status, headers, content type, CORS and the auth rules: all known before the body."""
         if not self.judged:
             return []
@@ -104,36 +98,58 @@ class Exchange:
         found += self._status_rules(status)
         origin = self._headers.get("Origin")
         if origin and method == "get":
-            found += rules.cors_origin_allowed("cors/response", origin, status, headers)
+            found += rules.cors_origin_allowed(origin, status, headers)
         if origin and method == "options":
             found += rules.preflight_allows_get_with_authorization(
                 contract, origin, status, headers
             )
         self._body = self._body_for(status, headers) if _has_body(status) else None
-        return _errors(found)
+        return found
 
-    def feed(self, chunk: bytes) -> list[Violation]:
+    def feed(self, chunk: bytes) -> list[Finding]:
         return [] if self._body is None else self._body.feed(chunk)
 
-    def close(self) -> list[Violation]:
+    def close(self) -> list[Finding]:
         """What only the whole body shows (an incomplete list, an error body's schema)."""
         return [] if self._body is None else self._body.close()
 
     def _status_rules(self, status: int) -> Iterator[Finding]:
         if self.method != "GET":
             return
-        scenario = self._auth_scenario()
-        if scenario != "unknown-token" and 200 <= status < 300:  # data without a usable token
-            yield from rules.auth_rejected(self._judge.contract, scenario, status, {}, None)
+        presented = self._auth_scenario()
+        if presented != "unknown-token" and 200 <= status < 300:  # data without a usable token
+            yield from rules.auth_rejected(self._judge.contract, presented, status, {}, None)
         if status >= 500:
-            yield Finding("server-error", f"the upstream answered HTTP {status}")
+            yield Finding(rules.SERVER_ERROR, f"the upstream answered HTTP {status}")
         if self._bad_request is not None and 200 <= status < 300:
             yield Finding(
-                rules.BAD_REQUEST_ACCEPTED,
+                self._loose_reading(),
                 f"a request the spec forbids ({self._bad_request}) was answered {status}",
             )
         if self._bad_request is None and status == 400:
-            yield Finding(rules.GOOD_REQUEST_REJECTED, "a request the spec allows was answered 400")
+            plus = any("+" in value for value in self._filters.values())
+            yield Finding(
+                rule("near-miss/plus") if plus else rules.GOOD_REQUEST_REJECTED,
+                "a request the spec allows was answered 400",
+            )
+        if self._bad_request is None and self._filters and status == 404:
+            yield Finding(
+                rule("unknown-filter-gives-empty-list"),
+                "a filtered request the spec allows was answered 404, not 200 []",
+            )
+
+    def _loose_reading(self) -> Rule:
+        """The near-miss class of a forbidden filter value answered as a match (a blank read
+        as no filter, a value trimmed or normalised, a repeated filter read as one of its
+        values), else the plain forbidden-request rule."""
+        for name in self._judge.queries.names:
+            if len(self._query.getlist(name)) > 1:
+                return rule("near-miss/repeated")
+            for value in self._query.getlist(name):
+                klass = malformed(value)
+                if klass is not None:
+                    return rule(f"near-miss/{klass}")
+        return rules.BAD_REQUEST_ACCEPTED
 
     def _body_for(self, status: int, headers: Mapping[str, str]) -> _Body | None:
         decoder = _decoder(headers.get("Content-Encoding"))
@@ -148,7 +164,7 @@ class Exchange:
         contract = self._judge.contract
         secret = credentials(self._headers.get("Authorization"))
         if len(secret) >= MIN_SECRET:  # "ab" appears in many bodies without being echoed
-            yield from rules.token_not_echoed("auth/token-echoed", secret, raw.decode("latin-1"))
+            yield from rules.token_not_echoed(secret, raw.decode("latin-1"))
         try:
             body = orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError:
@@ -162,17 +178,17 @@ class Exchange:
                 yield from rules.error_response(contract, rules.SCHEMA_VIOLATED, status, body)
 
     def _auth_scenario(self) -> str:
-        sent = self._headers.get("Authorization")
-        if not sent:
-            return "no-token"
-        return "unknown-token" if sent.startswith("Bearer ") else "malformed-token"
+        """The suite's auth scenario for what the request presented (a Bearer token the
+        upstream accepted or refused is an ``unknown-token`` to the proxy)."""
+        presented = scenario(self._headers.get("Authorization"))
+        return "unknown-token" if presented == "bearer" else presented
 
 
 class _Body:
-    def feed(self, chunk: bytes) -> list[Violation]:
+    def feed(self, chunk: bytes) -> list[Finding]:
         raise NotImplementedError
 
-    def close(self) -> list[Violation]:
+    def close(self) -> list[Finding]:
         raise NotImplementedError
 
 
@@ -188,7 +204,7 @@ class _RecordStream(_Body):
         self._started = False
         self._broken = False
 
-    def feed(self, chunk: bytes) -> list[Violation]:
+    def feed(self, chunk: bytes) -> list[Finding]:
         data = self._decoder(chunk)
         if self._broken or not data:
             return []
@@ -197,44 +213,43 @@ class _RecordStream(_Body):
             found += self._parse(data)
         return found
 
-    def close(self) -> list[Violation]:
+    def close(self) -> list[Finding]:
         if self._broken:
             return []
         if not self._started:
-            return _errors([Finding(rules.SCHEMA_VIOLATED, "the 200 has no body")])
+            return [Finding(rules.SCHEMA_VIOLATED, "the 200 has no body")]
         try:
             self._parser.close()
         except ijson.JSONError as exc:
-            return _errors([_not_json(exc)])
+            return [_not_json(exc)]
         return self._judge_records()
 
-    def _check_start(self, data: bytes) -> list[Violation]:
+    def _check_start(self, data: bytes) -> list[Finding]:
         if self._started or not data.strip():
             return []
         self._started = True
         if data.lstrip()[:1] != b"[":
             self._broken = True
-            detail = "the 200 body is not a JSON array"
-            return _errors([Finding(rules.SCHEMA_VIOLATED, detail)])
+            return [Finding(rules.SCHEMA_VIOLATED, "the 200 body is not a JSON array")]
         return []
 
-    def _parse(self, data: bytes) -> list[Violation]:
+    def _parse(self, data: bytes) -> list[Finding]:
         try:
             self._parser.send(data)
         except ijson.JSONError as exc:
             self._broken = True
-            return _errors([_not_json(exc)])
+            return [_not_json(exc)]
         return self._judge_records()
 
-    def _judge_records(self) -> list[Violation]:
-        found: list[Violation] = []
+    def _judge_records(self) -> list[Finding]:
+        found: list[Finding] = []
         for record in self._records:
             found += self._judge_record(self._count, record)
             self._count += 1
         del self._records[:]
         return found
 
-    def _judge_record(self, index: int, record: Any) -> list[Violation]:
+    def _judge_record(self, index: int, record: Any) -> list[Finding]:
         findings: list[Finding] = []
         problem = None
         if not self._judge.record_is_valid(record):  # describe only what fails (it is slow)
@@ -243,31 +258,28 @@ class _RecordStream(_Body):
             findings.append(Finding(rules.SCHEMA_VIOLATED, f"record {index}: {problem}"))
         if self._filters:
             findings += rules.filter_soundness(self._filters, [record], start=index)
-        return _errors(findings) + [
-            Violation(b.rule, b.line(), "error" if b.invariant.severity == "strict" else "advisory")
-            for b in self._engine.check(record)
-        ]
+        return findings + [breach.finding() for breach in self._engine.check(record)]
 
 
 class _SmallBody(_Body):
     """An error answer or a preflight: kept (up to a limit) and judged whole."""
 
     def __init__(
-        self, exchange: Exchange, status: int, headers: Mapping[str, str], decoder: Decoder
+        self, exchange: JudgedExchange, status: int, headers: Mapping[str, str], decoder: Decoder
     ) -> None:
         self._exchange, self._status, self._headers = exchange, status, headers
         self._decoder = decoder
         self._kept = bytearray()
 
-    def feed(self, chunk: bytes) -> list[Violation]:
+    def feed(self, chunk: bytes) -> list[Finding]:
         if len(self._kept) <= SMALL_BODY_LIMIT:
             self._kept += self._decoder(chunk)
         return []
 
-    def close(self) -> list[Violation]:
+    def close(self) -> list[Finding]:
         if len(self._kept) > SMALL_BODY_LIMIT:
             return []
-        return _errors(self._exchange.whole_body(self._status, self._headers, bytes(self._kept)))
+        return list(self._exchange.whole_body(self._status, self._headers, bytes(self._kept)))
 
 
 def _decoder(encoding: str | None) -> Decoder | None:
@@ -280,13 +292,9 @@ def _decoder(encoding: str | None) -> Decoder | None:
     return None
 
 
-def _errors(found: Iterable[Finding]) -> list[Violation]:
-    return [Violation(finding.rule, finding.detail) for finding in found]
-
-
 def _has_body(status: int) -> bool:
     return status >= 200 and status not in (204, 304)
 
 
 def _not_json(exc: Exception) -> Finding:
-    return Finding(rules.SCHEMA_VIOLATED, f"the 200 body is not valid JSON: {exc}")
+    return Finding(rules.NOT_JSON, f"the 200 body is not valid JSON: {exc}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Protocol
 from urllib.parse import quote
@@ -10,6 +10,7 @@ from urllib.parse import quote
 import jsonschema
 
 from grades_kit.contract.loader import Contract
+from grades_kit.contract.schema_errors import schema_problem
 
 
 class QueryArgs(Protocol):
@@ -80,41 +81,13 @@ class QueryValidator:
 
     def _uncached_problem(self, name: str, value: str) -> str | None:
         """What is wrong with ``value`` for parameter ``name``, or ``None``."""
-        error = _most_telling(self._validators[name].iter_errors(value))
-        if error is None:
+        problem = schema_problem(self._validators[name].iter_errors(value), prefer_pattern=True)
+        if problem is None:
             return None
         if " " in value and self._validators[name].is_valid(value.replace(" ", "+")):
             encoded = quote(value.replace(" ", "+"), safe=":")
             return (
-                f"{_describe(error)} A '+' in a query string means a space: "
+                f"{problem.message}. A '+' in a query string means a space: "
                 f"send '+' as %2B ({name}={encoded})."
             )
-        return _describe(error)
-
-
-def _most_telling(
-    errors: Iterable[jsonschema.ValidationError],
-) -> jsonschema.ValidationError | None:
-    """The pattern error if there is one (it says what a value looks like), else the best."""
-    found = list(errors)
-    patterns = [e for e in found if e.validator == "pattern"]
-    return patterns[0] if patterns else jsonschema.exceptions.best_match(found)
-
-
-def _describe(error: jsonschema.ValidationError) -> str:
-    """jsonschema's message, shortened: a 200-character pattern helps nobody."""
-    if error.validator == "pattern":
-        return f"{_shown(error.instance)} does not match the {_title(error)} pattern."
-    return f"{error.message}."
-
-
-def _title(error: jsonschema.ValidationError) -> str:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    title = str(schema.get("title", "expected"))
-    words = [title[0]] + [c if c.islower() else f" {c}" for c in title[1:]] if title else []
-    return "".join(words).lower()
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:77]}...'"
+        return f"{problem.message}."

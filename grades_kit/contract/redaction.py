@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from grades_kit.contract.authorization import parse_authorization
+
 MASK = "***"
 MIN_SECRET = 4
 """Shorter secrets are masked but not searched for as "echoed" in a body: "ab" is in many."""
@@ -22,5 +24,5 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 
 def credentials(authorization: str | None) -> str:
     """The secret part of an ``Authorization`` header value (after the scheme), or ``""``."""
-    scheme, _, rest = (authorization or "").strip().partition(" ")
-    return rest.strip() or scheme
+    parsed = parse_authorization(authorization)
+    return "" if parsed is None else parsed.secret

@@ -1,10 +1,12 @@
 """``grades-mock proxy``: forward an app's requests to a real server and judge each exchange.
 
 The answer goes back unchanged (less the hop-by-hop headers RFC 9110 section 7.6.1 says a
-proxy must not forward) while :mod:`mock_server.proxy_judge` checks it against the contract
-with the rules ``grades-contract`` uses. Each violation is one log line naming the rule and
-the request (credentials masked) and is counted at ``/__proxy/violations``. With
-``--errors`` a violating answer is replaced by a 502 whose ``detail`` names the rule.
+proxy must not forward) while :mod:`grades_kit.contract.passive` judges it against the
+contract under the registry's rules, the names ``grades-contract`` reports. Each finding is one
+log line naming the rule and the request (credentials masked) and is counted at
+``/__proxy/violations``; an advisory rule's findings are logged as advice and never fail an
+answer. With ``--errors`` a violating answer is replaced by a 502 whose ``detail`` names the
+rule.
 
 A grades list streams through: the proxy holds one chunk (64 KiB), the record being parsed
 and what the cross-record invariants remember. Only with ``--errors`` is an answer held
@@ -31,8 +33,9 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 
 from grades_kit.contract.loader import Contract, load_contract
-from grades_kit.contract.passive import Exchange, Judge, Violation
+from grades_kit.contract.passive import Judge, JudgedExchange
 from grades_kit.contract.redaction import credentials, mask
+from grades_kit.contract.registry import Finding
 from grades_kit.mock_server.answer import status_line
 from grades_kit.mock_server.errors import error_body, render
 
@@ -79,12 +82,12 @@ class Tally:
         with self._lock:
             self._exchanges += 1
 
-    def add(self, violation: Violation, request: str, status: int | None) -> None:
-        example = {"rule": violation.rule, "severity": violation.severity,
-                   "detail": violation.detail, "request": request, "status": status,
+    def add(self, finding: Finding, request: str, status: int | None) -> None:
+        example = {"rule": finding.rule.id, "severity": finding.rule.severity.value,
+                   "detail": finding.detail, "request": request, "status": status,
                    "at": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
         with self._lock:
-            self._counts[violation.rule] += 1
+            self._counts[finding.rule.id] += 1
             self._examples.append(example)
 
     def snapshot(self) -> dict[str, Any]:
@@ -144,7 +147,7 @@ class ValidatingProxy:
         )
 
     def _answer(
-        self, upstream: urllib3.BaseHTTPResponse, exchange: Exchange, report: _Reporter
+        self, upstream: urllib3.BaseHTTPResponse, exchange: JudgedExchange, report: _Reporter
     ) -> _Wsgi:
         status, headers = upstream.status, _response_headers(upstream.headers)
         found = exchange.head(status, upstream.headers)
@@ -166,16 +169,16 @@ class _Reporter:
         self.request_line = mask(f"{request.method} {_target(request.environ)}", self._secrets)
         self._tally, self._logged = tally, Counter[str]()
 
-    def __call__(self, violations: list[Violation], status: int | None) -> None:
-        for found in violations:
-            violation = Violation(found.rule, mask(found.detail, self._secrets), found.severity)
-            self._tally.add(violation, self.request_line, status)
-            self._logged[violation.rule] += 1
-            if self._logged[violation.rule] <= LOG_PER_RULE:
-                kind = "violation" if violation.severity == "error" else "advisory"
+    def __call__(self, findings: list[Finding], status: int | None) -> None:
+        for found in findings:
+            finding = Finding(found.rule, mask(found.detail, self._secrets))
+            self._tally.add(finding, self.request_line, status)
+            self._logged[finding.rule.id] += 1
+            if self._logged[finding.rule.id] <= LOG_PER_RULE:
+                kind = "violation" if finding.rule.severity.fails else "advisory"
                 shown = f" -> {status}" if status is not None else ""
-                log.warning("%s [%s] %s%s: %s", kind, violation.rule, self.request_line, shown,
-                            violation.detail)  # fmt: skip
+                log.warning("%s [%s] %s%s: %s", kind, finding.rule.id, self.request_line, shown,
+                            finding.detail)  # fmt: skip
 
     def summary(self) -> None:
         for rule, count in self._logged.items():
@@ -191,14 +194,14 @@ class _Judged:
         self,
         upstream: urllib3.BaseHTTPResponse,
         chunks: Iterator[bytes],
-        exchange: Exchange,
+        exchange: JudgedExchange,
         report: _Reporter,
         status: int,
         headers: Headers,
     ) -> None:
         self._upstream, self._chunks, self._exchange = upstream, chunks, exchange
         self._report, self._status, self._headers = report, status, headers
-        self.violations: list[Violation] = []
+        self.violations: list[Finding] = []
 
     def streamed(self) -> _Wsgi:
         """Send at once; judge what passes (the plain proxy: nothing is held)."""
@@ -237,7 +240,7 @@ class _Judged:
                 found = self._exchange.feed(chunk)
                 self._judge(found)
                 if held is not None and _failing(found):
-                    raise _Cut(found[0].rule)  # --errors, past the buffer: cut the answer
+                    raise _Cut(found[0].rule.id)  # --errors, past the buffer: cut the answer
                 yield chunk
             self._finish()
             read_to_end = True
@@ -255,7 +258,7 @@ class _Judged:
         self._judge(self._exchange.close())
         self._report.summary()
 
-    def _judge(self, found: list[Violation]) -> None:
+    def _judge(self, found: list[Finding]) -> None:
         self.violations += found
         self._report(found, self._status)
 
@@ -272,15 +275,15 @@ def _respond(status: int, headers: Headers, body: Iterator[bytes]) -> _Wsgi:
     return app
 
 
-def _replaced(violations: list[Violation], request_line: str) -> _Wsgi:
-    first = next(v for v in violations if v.severity == "error")
-    log.warning("%s: answered 502 instead (--errors, [%s])", request_line, first.rule)
-    detail = f"grades-mock proxy: the upstream's answer breaks [{first.rule}]: {first.detail}"
+def _replaced(findings: list[Finding], request_line: str) -> _Wsgi:
+    first = next(f for f in findings if f.rule.severity.fails)
+    log.warning("%s: answered 502 instead (--errors, [%s])", request_line, first.rule.id)
+    detail = f"grades-mock proxy: the upstream's answer breaks [{first.rule.id}]: {first.detail}"
     return render(502, error_body(detail))
 
 
-def _failing(violations: list[Violation]) -> bool:
-    return any(v.severity == "error" for v in violations)
+def _failing(findings: list[Finding]) -> bool:
+    return any(f.rule.severity.fails for f in findings)
 
 
 def _forwarded(headers: Headers) -> dict[str, str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grades_kit.contract import invariants
-from grades_kit.contract.loader import load_contract, schema_problem
+from grades_kit.contract.loader import load_contract
+from grades_kit.contract.schema_errors import schema_problem
 from grades_kit.contract_tests import invariant_severity as suite_invariants
 from grades_kit.mock_server.fixture_invariants import InvariantTracker
 
@@ -89,7 +90,7 @@ def test_engine_reports_rule_names_and_keeps_only_first_values() -> None:
     assert engine.check(RECORD) == []
     other = dict(RECORD, username="someone_else", display_name="Another title")
     breaches = engine.check(other)
-    assert [b.rule for b in breaches] == ["invariant/one-display-name-per-course"]
+    assert [b.rule.id for b in breaches] == ["invariant/one-display-name-per-course"]
     assert breaches[0].index == 1 and "of record 0" in breaches[0].reason
     assert engine.check(["not", "a", "record"]) == []
 

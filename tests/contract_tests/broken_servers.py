@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote_plus
 
 from werkzeug.wrappers import Request, Response
 
+from grades_kit.contract.authorization import parse_authorization
 from grades_kit.mock_server import Settings, create_app
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -246,8 +247,8 @@ def _token_when(accepted: Callable[[str], bool]) -> Callable[[dict[str, Any]], d
     """The auth layer lets a bearer token through when ``accepted(token)``."""
 
     def rewrite(environ: dict[str, Any]) -> dict[str, Any]:
-        scheme, _, sent = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        ok = scheme.lower() == "bearer" and accepted(sent)
+        sent = parse_authorization(environ.get("HTTP_AUTHORIZATION"))
+        ok = sent is not None and sent.is_bearer and accepted(sent.token)
         return {**environ, "HTTP_AUTHORIZATION": VALID} if ok else environ
 
     return rewrite
@@ -426,7 +427,7 @@ CATALOGUE: tuple[BrokenServer, ...] = (
     BrokenServer(
         "shared-filter-state",
         "the current filter kept in state shared by the server's threads",
-        "concurrency/burst",
+        "filter-soundness/course_id",
         shared_filter_slot(),
     ),
     BrokenServer(
@@ -450,7 +451,7 @@ CATALOGUE: tuple[BrokenServer, ...] = (
     BrokenServer(
         "cache-ignores-credentials",
         "a URL-keyed response cache in front of the auth layer",
-        "auth/cached-answer",
+        "auth/no-token",
         url_keyed_cache(),
     ),
     BrokenServer(
@@ -492,13 +493,13 @@ CATALOGUE: tuple[BrokenServer, ...] = (
     BrokenServer(
         "html-content-type",
         "grades served as text/html",
-        "happy-path",
+        "schemathesis/undocumented-content-type",
         rewrite_response(_as_html),
     ),
     BrokenServer(
         "envelope",
         'an object {"results": [...]} instead of the bare array',
-        "happy-path",
+        "schemathesis/response-violates-schema",
         rewrite_records(lambda rs: {"results": rs}),
     ),
     BrokenServer(

@@ -21,6 +21,6 @@ def test_an_empty_instance_is_no_verdict_unless_a_partial_run_is_allowed() -> No
     last = default.stderr.strip().splitlines()[-1]
     assert "had no data to run on" in last and "filter-soundness/course_id" in last
     assert "--allow-partial" in last
-    assert "no data for [concurrency/burst]" in default.stdout
+    assert "no data for [filter-completeness/union-of-courses]" in default.stdout
     assert partial.returncode == 0, partial.stdout[-2000:] + partial.stderr
     assert "no data for [filter-soundness/username]" in partial.stdout

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from grades_kit.contract import checks as rules
+from grades_kit.contract.registry import Finding, registry, rule
 from grades_kit.contract_tests import near_miss
 from grades_kit.contract_tests.live import LiveData, LiveDataNotice
 
@@ -35,7 +36,7 @@ def test_each_class_derives_its_near_miss_from_known_values(
 ) -> None:
     probes = near_miss.filter_probes(klass, name, known)
     assert [p.value for p in probes] == values
-    assert {p.rule for p in probes} == {f"near-miss/{klass}"}
+    assert {p.rule for p in probes} == {rule(f"near-miss/{klass}")}
 
 
 def test_metacharacter_probes_use_only_the_wildcards_the_pattern_allows() -> None:
@@ -70,9 +71,10 @@ def test_repeated_sends_another_known_value_first() -> None:
 
 
 def test_a_repeated_filter_answered_200_breaks_the_rule_without_naming_values() -> None:
-    (finding,) = rules.repeated_filter_rejected("near-miss/repeated", "username", 200, [{}])
-    assert finding.rule == "near-miss/repeated" and "1 record" in finding.detail
-    assert not list(rules.repeated_filter_rejected("near-miss/repeated", "username", 400, {}))
+    repeated = rule("near-miss/repeated")
+    (finding,) = rules.repeated_filter_rejected(repeated, "username", 200, [{}])
+    assert finding.rule is repeated and "1 record" in finding.detail
+    assert not list(rules.repeated_filter_rejected(repeated, "username", 400, {}))
 
 
 def test_unicode_form_is_the_other_normalisation_of_the_same_text() -> None:
@@ -98,13 +100,42 @@ def test_token_near_misses_never_equal_the_token_and_name_no_token() -> None:
 
 
 def test_near_miss_rules_name_their_class() -> None:
-    (finding,) = rules.near_miss_rejected("near-miss/blank", {"course_id": ""}, 200, [1, 2])
-    assert finding.rule == "near-miss/blank" and "expected HTTP 400, got 200" in finding.detail
-    assert not list(rules.near_miss_rejected("near-miss/blank", {"course_id": ""}, 400, None))
-    assert list(rules.near_miss_token_rejected("near-miss/token-prefix", "cut", 200))
-    assert not list(rules.near_miss_token_rejected("near-miss/token-prefix", "cut", 401))
-    renamed = list(rules.renamed([rules.Finding("filter-soundness/x", "d")], "near-miss/y"))
-    assert renamed == [rules.Finding("near-miss/y", "d [filter-soundness/x]")]
+    blank, prefix = rule("near-miss/blank"), rule("near-miss/token-prefix")
+    (finding,) = rules.near_miss_rejected(blank, {"course_id": ""}, 200, [1, 2])
+    assert finding.rule == blank and "expected HTTP 400, got 200" in finding.detail
+    assert not list(rules.near_miss_rejected(blank, {"course_id": ""}, 400, None))
+    assert list(rules.near_miss_token_rejected(prefix, "cut", 200))
+    assert not list(rules.near_miss_token_rejected(prefix, "cut", 401))
+    soundness = Finding(rule("filter-soundness/username"), "d")
+    renamed = list(rules.renamed([soundness], rule("near-miss/extension")))
+    assert renamed == [Finding(rule("near-miss/extension"), "d [filter-soundness/username]")]
+
+
+@pytest.mark.parametrize(
+    ("asked", "returned", "klass"),
+    [
+        ("JaneDoE", "JaneDoe", "other-case"),
+        ("zoe.muller", "zoë.müller", "accent-folded"),
+        (unicodedata.normalize("NFD", "zoë.müller"), "zoë.müller", "unicode-form"),
+        ("johndoe ", "johndoe", "padded"),
+        ("course-v1:MOOCit-dem", "course-v1:MOOCit-demo-1", "prefix"),
+        ("johndoex", "johndoe", "extension"),
+        ("course-v1:MOOCit-demo-1", "course-v1:MOOCit-demo-2", None),
+    ],
+)
+def test_a_wrong_match_is_named_by_how_the_values_relate(
+    asked: str, returned: str, klass: str | None
+) -> None:
+    """The suite and the proxy name a wrong match alike: the near-miss class it shows."""
+    (finding,) = rules.filter_soundness({"username": asked}, [{"username": returned}])
+    expected = f"near-miss/{klass}" if klass else "filter-soundness/username"
+    assert finding.rule.id == expected
+
+
+def test_every_near_miss_class_probed_is_a_registry_rule() -> None:
+    probed = {*near_miss.FILTER_CLASSES, *near_miss.TOKEN_CLASSES}
+    declared = {r.id.split("/", 1)[1] for r in registry() if r.family == "near-miss"}
+    assert probed == declared
 
 
 def test_union_discrepancies_are_local_to_their_courses() -> None:
@@ -125,9 +156,9 @@ class FakeClient:
         return type("R", (), {"status_code": 200, "json": lambda self: data})()
 
 
-def judge(answer: list[str], unfiltered: list[dict[str, Any]]) -> list[rules.Finding]:
+def judge(answer: list[str], unfiltered: list[dict[str, Any]]) -> list[Finding]:
     expected = sorted(r["id"] for r in unfiltered)
-    return [] if answer == expected else [rules.Finding("filter-completeness/x", "differs")]
+    return [] if answer == expected else [Finding(rule("filter-completeness/username"), "differs")]
 
 
 def live(datasets: list[list[dict[str, Any]]]) -> LiveData:
@@ -137,7 +168,7 @@ def live(datasets: list[list[dict[str, Any]]]) -> LiveData:
 
 def test_a_stale_snapshot_is_put_down_to_live_data_and_said() -> None:
     oracle = live([[{"id": "a"}], [{"id": "a"}, {"id": "b"}]])
-    with pytest.warns(LiveDataNotice, match=r"\[filter-completeness/x\] discrepancy"):
+    with pytest.warns(LiveDataNotice, match=r"\[filter-completeness/username\] discrepancy"):
         _, found = oracle.confirm(["a", "b"], lambda: ["a", "b"], judge)
     assert found == [] and oracle.explained == 1
 
@@ -146,7 +177,7 @@ def test_a_discrepancy_between_two_identical_fresh_answers_is_reported() -> None
     same = [{"id": "a"}, {"id": "b"}]
     oracle = live([same, same])
     _, found = oracle.confirm(["a"], lambda: ["a"], judge)
-    assert [f.rule for f in found] == ["filter-completeness/x"]
+    assert [f.rule.id for f in found] == ["filter-completeness/username"]
 
 
 def test_a_window_in_which_the_data_moved_proves_nothing() -> None:

@@ -7,6 +7,7 @@ import requests
 
 from grades_kit.contract import checks as rules
 from grades_kit.contract.loader import load_contract
+from grades_kit.contract.registry import rule
 from grades_kit.contract_tests import invariant_severity as invariants
 from grades_kit.contract_tests.client import ContractViolation, GradesClient
 from grades_kit.contract_tests.options import UsageProblem, build_options, rate_limit_per_worker
@@ -64,7 +65,7 @@ def test_duplicate_pair_is_caught() -> None:
 
 def test_filter_soundness_names_the_rule_and_the_record() -> None:
     found = list(rules.filter_soundness({"course_id": "course-v1:X"}, RECORDS[:1]))
-    assert found[0].rule == "filter-soundness/course_id"
+    assert found[0].rule == rule("filter-soundness/course_id")
     assert "record 0 has course_id 'course-v1:MOOCit-demo-1'" in found[0].detail
 
 
@@ -124,8 +125,10 @@ def test_client_never_sends_unsafe_methods_and_masks_the_token() -> None:
     request = requests.Request("GET", client.url, headers={"Authorization": client.bearer()})
     curl = client.curl(request.prepare())
     assert "s3cret-token" not in curl and "Authorization: Bearer ***" in curl
-    violation = client.violation("rule/x", "detail")
-    assert isinstance(violation, ContractViolation) and str(violation).startswith("[rule/x] detail")
+    violation = client.violation(rule("happy-path"), "detail")
+    assert isinstance(violation, ContractViolation)
+    assert str(violation).startswith("[happy-path] detail")
+    assert violation.findings[0].rule is rule("happy-path")
 
 
 def test_options_validate_and_pin_the_ci_seed() -> None:

@@ -25,11 +25,13 @@ import requests
 from bench.servers import PRISM, free_port, prism_argv, start
 from bench.workloads import ready_request
 from grades_kit.contract.loader import load_contract
+from grades_kit.contract.registry import Finding, registry, rule
 from grades_kit.contract_tests.contract_cli import PACKAGE_DIR, build_parser, pytest_argv
 from grades_kit.contract_tests.options import FLAGS, plugin_flags
 from grades_kit.contract_tests.redact import Pseudonyms
 from grades_kit.contract_tests.traffic import TrafficLog
-from grades_kit.contract_tests.verdict import Verdict, Violation, attach_curl, violations_of
+from grades_kit.contract_tests.verdict import Verdict, as_property, from_property
+from grades_kit.contract_tests.violation import ContractViolation, attach_curl, findings_of
 from grades_kit.mock_server import Settings, create_app
 from tests.contract_tests.broken_servers import _accept_any_token, refilter, rewrite_request
 from tests.contract_tests.catch_rate import GRADES_CONTRACT, TOKEN
@@ -70,8 +72,8 @@ def assert_short_verdict(
     assert done.returncode == 1, output[-3000:]
     assert len(output.splitlines()) <= MAX_LINES, output
     assert LAST_LINE.match(done.stderr.splitlines()[-1]), done.stderr
-    for rule in rules:
-        assert f"[{rule}]" in done.stdout, rule
+    for rule_id in rules:
+        assert f"[{rule_id}]" in done.stdout, rule_id
     for family in families:
         assert f" {family}/" in done.stderr.splitlines()[-1], family
     for noise in NOISE:
@@ -110,7 +112,10 @@ def test_two_root_causes_give_a_short_verdict_by_rule(broken_url: str, tmp_path:
     assert len({line.split("]")[0] for line in summary}) == len(summary), "each rule once"
     assert "curl -X GET -H 'Authorization: Bearer ***'" in done.stdout
     messages = [f.get("message", "") for f in ET.parse(junit).iter("failure")]
-    assert messages and all(m.startswith("[") for m in messages), messages[:3]
+    declared = {item.id for item in registry()}
+    named = [m[1:].split("]", 1)[0] for m in messages if m.startswith("[")]
+    assert messages and len(named) == len(messages), messages[:3]
+    assert set(named) <= declared, set(named) - declared  # JUnit names registry rules only
     assert "traffic record (JSON Lines" in done.stdout and str(reports) in done.stdout
     for path in [junit, *reports.iterdir()]:
         assert TOKEN not in path.read_text(), path
@@ -190,31 +195,64 @@ def test_max_time_reports_cut_examples_as_skipped_never_passed(tmp_path: Path) -
 
 
 def test_a_failure_group_counts_each_rule_once_with_its_curl() -> None:
-    group = ExceptionGroup("two", [AssertionError("[auth/x] no 401\nmore"), ValueError("boom")])
+    no_token, near = rule("auth/no-token"), rule("near-miss/accent-folded")
+    group = ExceptionGroup(
+        "two",
+        [
+            ContractViolation([Finding(no_token, "no 401"), Finding(no_token, "again")]),
+            ValueError("boom\nmore"),
+        ],
+    )
     attach_curl(group, "curl -X GET http://h/")
-    found = violations_of(group)
+    found = findings_of(group)
     assert found == [
-        Violation("auth/x", "no 401", "curl -X GET http://h/"),
-        Violation("error/ValueError", "boom", "curl -X GET http://h/"),
+        Finding(no_token, "no 401 (and 1 more)", "curl -X GET http://h/"),
+        Finding(rule("suite/unexpected-error"), "ValueError: boom", "curl -X GET http://h/"),
     ]
     verdict = Verdict()
-    verdict.add("t1", [Violation("near-miss/accent-folded", "a")])
-    verdict.add("t2", [Violation("near-miss/accent-folded", "b"), *found])
-    verdict.add("t3", [Violation("brand-new/rule", "c")])
-    assert [e.first.rule for e in verdict.ranked()][:2] == ["auth/x", "near-miss/accent-folded"]
+    verdict.add("t1", [Finding(near, "a")])
+    verdict.add("t2", [Finding(near, "b"), *found])
+    verdict.add("t3", [Finding(rule("latency-budget"), "c")])
+    assert [e.first.rule.id for e in verdict.ranked()][:2] == ["auth/no-token", near.id]
     assert verdict.last_line(7) == (
-        "contract violated: auth/x, near-miss/accent-folded, error/ValueError (+1 more); "
-        "replay with --seed 7"
+        "contract violated: auth/no-token, near-miss/accent-folded, suite/unexpected-error "
+        "(+1 more); replay with --seed 7"
     )
-    verdict.add("t4", [Violation("auth/y", "d")] * 3)
-    assert verdict.last_line(7).startswith("contract violated: auth/y, near-miss/accent-folded")
+    verdict.add("t4", [Finding(rule("auth/unknown-token"), "d")] * 3)
+    assert verdict.last_line(7).startswith("contract violated: auth/no-token, near-miss/")
     assert "  [near-miss/accent-folded] 2 times: a" in list(verdict.summary_lines())
+
+
+def test_findings_cross_processes_as_rule_ids_and_come_back_typed() -> None:
+    found = [Finding(rule("cors/preflight"), "no Authorization", "curl x")]
+    plain = as_property(found)
+    assert json.loads(json.dumps(plain)) == [["cors/preflight", "no Authorization", "curl x"]]
+    assert from_property(plain) == found and from_property(plain)[0].rule is rule("cors/preflight")
 
 
 def test_the_cli_and_the_plugin_offer_the_same_flags_from_one_table() -> None:
     cli = {o for a in build_parser()._actions for o in a.option_strings}
     assert {flag.name for flag in FLAGS} <= cli
-    assert {f.name for f in plugin_flags()} == {f.name for f in FLAGS if f.pytest_name is None}
+    plugin = {f.name for f in FLAGS if f.pytest_name is None and not f.cli_only}
+    assert {f.name for f in plugin_flags()} == plugin
+
+
+def test_list_rules_prints_the_registry_without_a_base_url(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [GRADES_CONTRACT, "--list-rules"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == list(registry().listing())
+    assert "filter-soundness/course_id  [critical]" in done.stdout
+    assert 'spec/openapi.yaml:98  "A missing, malformed or unknown token is answered `401`"' in (
+        done.stdout
+    )
 
 
 def test_the_cli_forwards_every_flag_but_the_token_to_pytest() -> None:
