@@ -13,9 +13,10 @@ from typing import Any
 
 from grades_kit.contract import invariants
 from grades_kit.contract.loader import Invariant, load_contract
+from grades_kit.contract_tests.advisories import AdvisoryWarning
 
 
-class AdvisoryInvariantWarning(UserWarning):
+class AdvisoryInvariantWarning(AdvisoryWarning):
     """An advisory invariant of the spec does not hold: reported, never a failure."""
 
 

@@ -52,6 +52,10 @@ class RunOptions:
     """The whole run's budget: past it, nothing more is sent and the run ends with exit 2."""
     record_bodies: bool = False
     """Keep raw response bodies in the traffic record (personal data included): local only."""
+    strict_http: bool = False
+    """HTTP and CORS advisories beyond the spec (shared caching, ``Vary: Origin``) fail the run."""
+    allow_partial: bool = False
+    """A run in which some rules had no data to run on may still pass (else: exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,18 @@ FLAGS: tuple[Flag, ...] = (
         switch=True,
     ),
     Flag(
+        "--allow-partial",
+        "pass a run in which some rules had no data to run on (by default: exit 2, no verdict)",
+        "allow_partial",
+        switch=True,
+    ),
+    Flag(
+        "--strict-http",
+        "fail on the HTTP/CORS advisories beyond the spec (RFC 9111 caching, Vary: Origin)",
+        "strict_http",
+        switch=True,
+    ),
+    Flag(
         "--max-response-ms",
         "latency budget per response",
         "max_response_ms",
@@ -217,6 +233,8 @@ def build_options(
     request_timeout_s: float | None,
     max_duration_s: float | None = None,
     record_bodies: bool = False,
+    strict_http: bool = False,
+    allow_partial: bool = False,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -247,6 +265,8 @@ def build_options(
         request_timeout_s=request_timeout_s or DEFAULT_REQUEST_TIMEOUT_S,
         max_duration_s=max_duration_s,
         record_bodies=bool(record_bodies),
+        strict_http=bool(strict_http),
+        allow_partial=bool(allow_partial),
     )
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from grades_kit.contract_tests.advisories import AdvisoryWarning
 from grades_kit.contract_tests.health import NoVerdict, as_record
-from grades_kit.contract_tests.invariant_severity import AdvisoryInvariantWarning
 from grades_kit.contract_tests.live import LiveDataNotice
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.run_state import (
@@ -88,13 +88,16 @@ class RunTracker:
             self.state.session.shouldstop = self.state.no_verdict_reason() or True
 
     def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
-        if issubclass(warning_message.category, (AdvisoryInvariantWarning, LiveDataNotice)):
+        if issubclass(warning_message.category, (AdvisoryWarning, LiveDataNotice)):
             text = str(warning_message.message)
             if text not in self.state.advisories:
                 self.state.advisories.append(text)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        partial = self.state.coverage.no_verdict()
+        if partial is not None and session.exitstatus == 0 and not self.options.allow_partial:
+            self.state.no_verdict.append(partial)
         if self.state.no_verdict_reason() is not None:
             session.exitstatus = EXIT_CANNOT_JUDGE
         self.exit_status = int(session.exitstatus)
@@ -107,6 +110,8 @@ class RunTracker:
             write(f"{PREFIX}: {counts.total()} requests sent, the preflight included ({methods})")
         for advisory in self.state.advisories[:5]:
             write(f"{PREFIX}: advisory: {advisory}")
+        for line in self.state.coverage.summary_lines():
+            write(f"{PREFIX}: {line}")
         if self.options.max_time_s is not None:
             generated, sent, cut = self.state.totals
             write(

@@ -97,6 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageProblem as exc:  # e.g. plain pytest with -p: cmdline_main did not run
         raise pytest.UsageError(str(exc)) from None
     options = state.options
+    config.pluginmanager.register(state.coverage, "grades-contract-coverage")
     config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
     _quiet_unless_verbose(config)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
+from grades_kit.contract_tests.coverage import CoverageTracker
 from grades_kit.contract_tests.health import Budget, as_record, summary
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.traffic import TrafficLog
@@ -52,6 +53,8 @@ class RunState:
     not_run: int = 0
     """Tests skipped because ``--max-time`` was spent before they started."""
     session: pytest.Session | None = None
+    coverage: CoverageTracker = field(default_factory=CoverageTracker)
+    """The rules that had no data to run on (exit 2 unless ``--allow-partial``)."""
 
     def out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline

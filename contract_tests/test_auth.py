@@ -6,6 +6,7 @@ And no error ever echoes the token it was sent (it would end up in logs and bug 
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,28 @@ def test_request_without_valid_token_is_401(
     for secret in secrets - {""}:
         findings += rules.token_not_echoed(secret, response.text)
     client.enforce(findings, response)
+
+
+@pytest.mark.parametrize("scenario", ("no-token", "unknown-token"))
+def test_an_answer_is_not_served_again_to_another_credential(
+    scenario: str,
+    client: GradesClient,
+    run_options: RunOptions,
+    contract: Contract,
+    all_grades: list[dict[str, Any]],
+) -> None:
+    """The same URL, asked with the run's token and at once without it (or with an unknown
+    one): a cache keyed by the URL alone serves the first answer to the second caller. The
+    rule broken is the scenario's own (``auth/no-token``...); the detail names the probe."""
+    courses = sorted({r["course_id"] for r in all_grades if isinstance(r.get("course_id"), str)})
+    params = {"course_id": courses[0]} if courses else {}
+    client.get(params)
+    response = client.get(params, authorization=credential(scenario, run_options))
+    found = rules.auth_rejected(
+        contract, scenario, response.status_code, response.headers, json_body(response)
+    )
+    note = " (just after the same URL was answered to the run's token: a cache keyed without it?)"
+    client.enforce([Finding(f.rule, f.detail + note) for f in found], response)
 
 
 def test_valid_token_gets_json_records(client: GradesClient) -> None:

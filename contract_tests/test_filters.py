@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from grades_kit.contract import checks as rules
 from grades_kit.contract.loader import load_contract
 from grades_kit.contract.matching import other_case
-from grades_kit.contract.registry import Finding
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
+from grades_kit.contract_tests.coverage import no_data
 from grades_kit.contract_tests.live import LiveData, check_filtered, fetch_filtered
 from grades_kit.contract_tests.session_fixtures import GradeData
 
@@ -82,7 +83,8 @@ def test_filter_matches_exactly(
     """A value the instance returned gets exactly its records."""
     known = known_values(all_grades, name)
     if not known:
-        pytest.skip(f"the instance has no record with a {name}: nothing to filter on")
+        filter_rules = [rule(f"filter-soundness/{name}"), rule(f"filter-completeness/{name}")]
+        no_data(filter_rules, f"no record of the instance has a {name}: nothing to filter on")
     check_filtered(client, live_data, {name: known[0]})
 
 
@@ -94,6 +96,8 @@ def test_both_filters_are_anded(
     present = {(r.get("username"), r.get("course_id")) for r in all_grades}
     users, courses = known_values(all_grades, "username"), known_values(all_grades, "course_id")
     pairs = [(u, c) for u in users for c in courses if ((u, c) in present) == (pair == "present")]
+    if not pairs and pair == "present":
+        no_data([rule("filter-completeness/course_id+username")], "the instance returned no record")
     if not pairs:
         pytest.skip(f"the data has no {pair} (username, course_id) pair")
     username, course_id = pairs[0]
@@ -124,6 +128,8 @@ def test_union_over_courses_is_everything(
     then re-fetched for its own courses only, between two unfiltered answers.
     """
     courses = known_values(all_grades, "course_id")
+    if not courses:
+        no_data([rule("filter-completeness/union-of-courses")], "the instance returned no course")
     if len(courses) > MAX_UNION_COURSES:
         pytest.skip(f"{len(courses)} courses: over the {MAX_UNION_COURSES}-request budget")
     by_course = {

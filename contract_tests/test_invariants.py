@@ -15,6 +15,7 @@ from grades_kit.contract.loader import Invariant, load_contract
 from grades_kit.contract.registry import rule
 from grades_kit.contract_tests import invariant_severity as invariants
 from grades_kit.contract_tests.client import GradesClient
+from grades_kit.contract_tests.coverage import no_data
 
 INVARIANTS = load_contract().invariants()
 
@@ -27,6 +28,8 @@ def test_invariant_holds(
     client: GradesClient,
 ) -> None:
     """The invariant holds on every record (record scope) or on the whole list (list scope)."""
+    if not all_grades:
+        no_data([rule(f"invariant/{invariant.id}")], "the instance returned no record")
     found = list(invariants.violations(invariant, all_grades))
     detail = invariants.verdict(invariant, found)
     if detail is not None:

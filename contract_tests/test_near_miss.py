@@ -10,16 +10,18 @@ The classes, and the database or middleware behaviour each one is for, are liste
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from grades_kit.contract import checks as rules
-from grades_kit.contract.registry import Finding
+from grades_kit.contract.registry import Finding, rule
 from grades_kit.contract_tests.client import GradesClient, json_body
+from grades_kit.contract_tests.coverage import no_data
 from grades_kit.contract_tests.live import LiveData, check_filtered
-from grades_kit.contract_tests.near_miss import FILTER_CLASSES, Probe, filter_probes
+from grades_kit.contract_tests.near_miss import FILTER_CLASSES, Known, Probe, filter_probes
 from grades_kit.contract_tests.test_filters import FILTERS, is_valid, known_values
 
 
@@ -33,14 +35,38 @@ def test_filter_near_miss(
     all_grades: list[dict[str, Any]],
 ) -> None:
     """Each near-miss of a known value is answered as the spec says, not as a match."""
-    probes = filter_probes(klass, name, known_values(all_grades, name))
+    values = known(all_grades, name)
+    probes = filter_probes(klass, name, values)
+    if not probes and not values.values:
+        no_data([rule(f"near-miss/{klass}")], f"no record of the instance has a {name}")
     if not probes:
         pytest.skip(f"no {name} the instance returned gives a {klass} near-miss")
     for probe in probes:
-        if probe.raw_query is not None:
+        if probe.decoy is not None:
+            judge_repeated(probe, client)
+        elif probe.raw_query is not None:
             judge_raw(probe, client)
         else:
             judge(probe, probe.value, client, live_data)
+
+
+def known(records: Sequence[Mapping[str, Any]], name: str) -> Known:
+    """The filter's own values, each other field's string values, and its pattern."""
+    fields = sorted({k for r in records for k in r if k != name})
+    others = {field: known_values(records, field) for field in fields}
+    return Known(known_values(records, name), others, lambda v: is_valid(name, v))
+
+
+def judge_repeated(probe: Probe, client: GradesClient) -> None:
+    """``name=<decoy>&name=<value>``: the spec answers a repeated filter 400, whichever
+    value a framework would keep."""
+    assert probe.decoy is not None
+    query = urlencode([(probe.name, probe.decoy), (probe.name, probe.value)])
+    response = client.get(query)
+    findings = rules.repeated_filter_rejected(
+        probe.rule, probe.name, response.status_code, json_body(response)
+    )
+    client.enforce(list(findings), response)
 
 
 def judge(probe: Probe, value: str, client: GradesClient, live_data: LiveData) -> None:

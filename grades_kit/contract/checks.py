@@ -51,14 +51,20 @@ def filter_soundness(
         for name, wanted in params.items():
             if name in record and record[name] != wanted:
                 yield Finding(
-                    _mismatch(name, wanted, record[name]),
+                    _mismatch(name, wanted, record),
                     f"record {index} has {name} {record[name]!r} but the request filtered "
                     f"{name}={wanted!r}{both}",
                 )
 
 
-def _mismatch(name: str, wanted: str, got: Any) -> Rule:
+def _mismatch(name: str, wanted: str, record: Mapping[str, Any]) -> Rule:
+    """The near-miss class relating the asked value to the record's (another case, a
+    wildcard...), or ``other-key`` when another field of the record has the asked value (an
+    email for ``username``), else the filter's soundness rule."""
+    got = record[name]
     klass = near_miss(wanted, got) if isinstance(got, str) else None
+    if klass is None and any(v == wanted for k, v in record.items() if k != name):
+        klass = "other-key"
     return rule(f"near-miss/{klass}") if klass else rule(f"filter-soundness/{name}")
 
 
@@ -336,3 +342,44 @@ def declared_headers(
                 SCHEMA_VIOLATED,
                 f"{name} {value!r} does not match the spec's pattern {pattern!r}",
             )
+
+
+def repeated_filter_rejected(probe: Rule, name: str, status: int, body: Any) -> Iterator[Finding]:
+    """A filter given twice is answered 400 (the spec: "Each filter may be given at most
+    once"): a framework that keeps the first or the last value answers 200 instead."""
+    if status != 400:
+        got = f" with {len(body)} record(s)" if isinstance(body, list) else ""
+        yield Finding(
+            probe,
+            f"the request gave {name} twice ({name}=…&{name}=…): expected HTTP 400, "
+            f"got {status}{got}",
+        )
+
+
+def shared_cache_may_store(headers: Mapping[str, str]) -> Iterator[Finding]:
+    """Grades are one user's data: an answer to an authenticated request must not let a
+    shared cache store it. RFC 9111 section 3.5 lets a shared cache reuse such an answer
+    when it says ``public`` or ``s-maxage``; ``private`` or ``no-store`` keeps it out."""
+    value = headers.get("Cache-Control", "")
+    names = {directive.split("=")[0].strip() for directive in _tokens(value)}
+    if names & {"public", "s-maxage"} and not names & {"private", "no-store"}:
+        yield Finding(
+            rule("http/shared-cache"),
+            f"an authenticated answer says Cache-Control: {value!r}, so a shared cache may "
+            "serve one user's grades to another (RFC 9111 section 3.5; send private or no-store)",
+        )
+
+
+def echoed_origin_varies(origin: str, headers: Mapping[str, str]) -> Iterator[Finding]:
+    """An ``Access-Control-Allow-Origin`` that echoes the request's ``Origin`` depends on it:
+    without ``Vary: Origin`` a cache may serve one origin's answer to another (Fetch
+    standard, "CORS protocol and HTTP caches"; RFC 9110 section 12.5.5)."""
+    if headers.get("Access-Control-Allow-Origin") != origin:
+        return
+    vary = _tokens(headers.get("Vary", ""))
+    if not vary & {"origin", "*"}:
+        yield Finding(
+            rule("cors/vary-origin"),
+            f"Access-Control-Allow-Origin echoes the request's Origin without Vary: Origin "
+            f"(Vary: {headers.get('Vary')!r}): a cache may serve it to another origin",
+        )

@@ -9,6 +9,7 @@ and the validating proxy call the same defect by the same near-miss rule.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 ACUTE = str.maketrans("aeiouAEIOU", "áéíóúÁÉÍÓÚ")
@@ -47,6 +48,30 @@ def _is_mark(char: str) -> bool:
     return unicodedata.category(char).startswith("M")
 
 
+METACHARACTERS = {
+    "_": "SQL LIKE's any one character",
+    "%": "SQL LIKE's any string",
+    ".": "a regular expression's any character",
+    "?": "a glob's any one character",
+    "*": "a glob's any string",
+}
+"""Characters that a filter built from LIKE, a regex or a glob reads as a wildcard; a probe
+uses each one the parameter's pattern allows (where the pattern refuses it, the server's own
+validation has already closed that door)."""
+ONE_CHARACTER = frozenset("_.?")
+"""The wildcards of :data:`METACHARACTERS` that stand for one character; the others, any string."""
+
+
+def wildcard_match(asked: str, returned: str) -> bool:
+    """Whether ``asked`` matches ``returned`` when its metacharacters are read as wildcards."""
+    if not any(char in asked for char in METACHARACTERS):
+        return False
+    parts = (
+        "." if c in ONE_CHARACTER else ".*" if c in METACHARACTERS else re.escape(c) for c in asked
+    )
+    return re.fullmatch("".join(parts), returned, re.DOTALL) is not None
+
+
 def near_miss(asked: str, returned: str) -> str | None:
     """The near-miss class that matched ``returned`` to a request for ``asked``, if any.
 
@@ -62,6 +87,7 @@ def near_miss(asked: str, returned: str) -> str | None:
         ("accent-folded", fold_accents(nfc).casefold() == fold_accents(returned).casefold()),
         ("prefix", returned.startswith(asked)),
         ("extension", asked.startswith(returned)),
+        ("metacharacter", wildcard_match(asked, returned)),
     )
     return next((klass for klass, holds in relations if holds), None)
 

@@ -140,8 +140,11 @@ class JudgedExchange:
 
     def _loose_reading(self) -> Rule:
         """The near-miss class of a forbidden filter value answered as a match (a blank read
-        as no filter, a value trimmed or normalised), else the plain forbidden-request rule."""
+        as no filter, a value trimmed or normalised, a repeated filter read as one of its
+        values), else the plain forbidden-request rule."""
         for name in self._judge.queries.names:
+            if len(self._query.getlist(name)) > 1:
+                return rule("near-miss/repeated")
             for value in self._query.getlist(name):
                 klass = malformed(value)
                 if klass is not None:

@@ -223,6 +223,12 @@ FILTER_NEAR_MISSES: dict[str, tuple[str, Place, str]] = {
                   GET.child("description"), EXACT),
     "blank": ("a blank filter is answered 400, never read as no filter", BAD_REQUEST,
               FORBIDDEN_VALUE),
+    "metacharacter": ("a wildcard the pattern allows ('_', '.') matches only itself",
+                      GET.child("description"), EXACT),
+    "other-key": ("a filter matches its own field only, never another (an email for username)",
+                  GET.child("description"), EXACT),
+    "repeated": ("a repeated filter is answered 400", GET.child("description"),
+                 "Each filter may be given at most once: a repeated parameter is answered `400`."),
 }  # fmt: skip
 """The near-miss classes of a filter value: the comparison bugs ``contract_tests/near_miss.py``
 probes for (``plus`` cites RFC 3986 and is declared below)."""
@@ -314,6 +320,7 @@ def _critical(source: SpecSource) -> Iterator[Rule]:
         yield Rule(f"filter-soundness/{name}", critical, title, statement)
     for klass, title in TOKEN_NEAR_MISSES.items():
         yield Rule(f"near-miss/{klass}", critical, title, _spec(BEARER, REJECTED))
+
     yield Rule(
         "near-miss/token-in-query",
         critical,
@@ -403,6 +410,28 @@ def _medium(source: SpecSource) -> Iterator[Rule]:
         yield Rule(f"example-shape/{name}", medium, title, _spec(place, source.node(place)))
     for rule_id, title, place, quote in MEDIUM_RULES:
         yield Rule(rule_id, medium, title, _spec(place, quote))
+    yield Rule(
+        "http/shared-cache",
+        Severity.ADVISORY,
+        "an authenticated answer never lets a shared cache store it (no public, no s-maxage)",
+        Citation(
+            "RFC 9111, section 3.5",
+            "A shared cache MUST NOT use a cached response to a request with an Authorization "
+            "header field to satisfy any subsequent request unless the response contains a "
+            "Cache-Control field with a response directive that allows it to be stored by a "
+            "shared cache",
+        ),
+    )
+    yield Rule(
+        "cors/vary-origin",
+        Severity.ADVISORY,
+        "an Access-Control-Allow-Origin that echoes the request's Origin comes with Vary: Origin",
+        Citation(
+            "Fetch standard, CORS protocol and HTTP caches",
+            "If CORS protocol requirements are more complicated than setting "
+            "`Access-Control-Allow-Origin` to * or a static origin, `Vary` is to be used.",
+        ),
+    )
     yield Rule(
         "request-parameters",
         Severity.ADVISORY,

@@ -10,6 +10,8 @@ puts the defect around another app instead (the live-data server of ``live_serve
 from __future__ import annotations
 
 import json
+import re
+import time
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -92,6 +94,63 @@ def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Wrap:
     return build
 
 
+def shared_filter_slot(round_trip_s: float = 0.002) -> Wrap:
+    """The mock asked unfiltered, then filtered here with filters parked in ONE slot that
+    every thread shares (a module-level variable in a real app), read back after the
+    database round trip: right one request at a time, wrong when requests overlap."""
+
+    def build(mock: WsgiApp) -> WsgiApp:
+        slot: list[Mapping[str, str]] = [{}]
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            request = Request(environ)
+            filters = {k: v for k, v in request.args.items() if k in FILTERS}
+            if request.method != "GET" or not filters:
+                return mock(environ, start_response)
+            answer = Response.from_app(mock, environ)  # keeps the mock's auth and 400s
+            if answer.status_code != 200:
+                return answer(environ, start_response)
+            slot[0] = filters
+            unfiltered = Response.from_app(mock, {**environ, "QUERY_STRING": ""})
+            time.sleep(round_trip_s)
+            current = slot[0]
+            records = [
+                r
+                for r in json.loads(unfiltered.get_data())
+                if all(r[k] == v for k, v in current.items())
+            ]
+            return Response(json.dumps(records), mimetype="application/json")(
+                environ, start_response
+            )
+
+        return app
+
+    return build
+
+
+def url_keyed_cache() -> Wrap:
+    """A response cache in front of the auth layer, keyed by path and query alone: a 200 is
+    stored and served to the next caller of the same URL, whatever its credential."""
+
+    def build(mock: WsgiApp) -> WsgiApp:
+        cache: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            request = Request(environ)
+            key = request.full_path
+            if request.method == "GET" and key in cache:
+                body, headers = cache[key]
+                return Response(body, 200, headers)(environ, start_response)
+            answer = Response.from_app(mock, environ)
+            if request.method == "GET" and answer.status_code == 200:
+                cache[key] = (answer.get_data(), list(answer.headers.items()))
+            return answer(environ, start_response)
+
+        return app
+
+    return build
+
+
 def on_status(status: int, edit: Edit) -> Edit:
     """``edit`` applied to answers with ``status`` only."""
     return lambda request, response: (
@@ -145,6 +204,20 @@ def loosely(
 
 def _folded(value: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", value) if not unicodedata.combining(c))
+
+
+def _like(have: str, asked: str) -> bool:
+    """SQL ``LIKE`` without escaping: ``_`` is any one character, ``%`` any string."""
+    parts = ("." if c == "_" else ".*" if c == "%" else re.escape(c) for c in asked)
+    return re.fullmatch("".join(parts), have, re.DOTALL) is not None
+
+
+def _last_of_each(environ: dict[str, Any]) -> dict[str, Any]:
+    """A repeated query parameter read as its last value (as many frameworks do)."""
+    last: dict[str, str] = {}
+    for part in environ.get("QUERY_STRING", "").split("&"):
+        last[unquote_plus(part.partition("=")[0])] = part
+    return {**environ, "QUERY_STRING": "&".join(last.values())}
 
 
 def rewrite_query(
@@ -324,6 +397,40 @@ CATALOGUE: tuple[BrokenServer, ...] = (
         rewrite_query("course_id", lambda v: v, raw=lambda raw: raw.replace("%2B", "+")),
     ),
     BrokenServer(
+        "like-wildcard-username",
+        "username compared with SQL LIKE, unescaped: '_' matches any character",
+        "near-miss/metacharacter",
+        refilter(loosely("username", _like)),
+    ),
+    BrokenServer(
+        "like-wildcard-course",
+        "course_id compared with SQL LIKE, unescaped: '_' matches any character",
+        "near-miss/metacharacter",
+        refilter(loosely("course_id", _like)),
+    ),
+    BrokenServer(
+        "username-matches-email",
+        "the username filter also matches the learner's email",
+        "near-miss/other-key",
+        refilter(
+            lambda r, f: all(
+                r[k] == v or (k == "username" and r["email"] == v) for k, v in f.items()
+            )
+        ),
+    ),
+    BrokenServer(
+        "repeated-filter-last-wins",
+        "a repeated filter is read as its last value (no 400)",
+        "near-miss/repeated",
+        rewrite_request(_last_of_each),
+    ),
+    BrokenServer(
+        "shared-filter-state",
+        "the current filter kept in state shared by the server's threads",
+        "filter-soundness/course_id",
+        shared_filter_slot(),
+    ),
+    BrokenServer(
         "filters-ored",
         "course_id and username are OR-ed",
         "filter-soundness/course_id",
@@ -340,6 +447,12 @@ CATALOGUE: tuple[BrokenServer, ...] = (
         "any bearer token is accepted",
         "auth/unknown-token",
         rewrite_request(_accept_any_token),
+    ),
+    BrokenServer(
+        "cache-ignores-credentials",
+        "a URL-keyed response cache in front of the auth layer",
+        "auth/no-token",
+        url_keyed_cache(),
     ),
     BrokenServer(
         "token-prefix",
@@ -426,3 +539,30 @@ CATALOGUE: tuple[BrokenServer, ...] = (
         rewrite_response(_not_found_for_unknown),
     ),
 )
+
+
+def _reflect_origin(request: Request, response: Response) -> Response:
+    """Any Origin echoed back, with no Vary: Origin (what many CORS middlewares do)."""
+    origin = request.headers.get("Origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers.pop("Vary", None)
+    return response
+
+
+ADVISORY: tuple[BrokenServer, ...] = (
+    BrokenServer(
+        "cache-public",
+        "authenticated grades answered Cache-Control: public, max-age=600",
+        "http/shared-cache",
+        rewrite_response(on_status(200, _header("Cache-Control", "public, max-age=600"))),
+    ),
+    BrokenServer(
+        "origin-reflected-without-vary",
+        "any Origin reflected in Access-Control-Allow-Origin, without Vary: Origin",
+        "cors/vary-origin",
+        rewrite_response(_reflect_origin),
+    ),
+)
+"""Servers that honour the spec but not HTTP or CORS semantics beyond it: advisories by
+default (exit 0, named in the summary), violations with ``--strict-http``."""

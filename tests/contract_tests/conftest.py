@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -14,23 +15,34 @@ from tests.serve_in_thread import serve_in_thread
 
 
 class Recorder:
-    """WSGI middleware around the mock that remembers every request line it saw."""
+    """WSGI middleware around the mock that remembers every request line it saw.
+
+    The requests of one concurrency burst (``X-Grades-Contract-Burst``) arrive in the
+    server's order, not the seed's: :meth:`take` sorts each burst's lines among themselves
+    and keeps every other request where it arrived."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.requests: list[tuple[str, str]] = []
+        self._bursts: list[str | None] = []
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         line = environ["PATH_INFO"] + "?" + environ.get("QUERY_STRING", "")
         with self._lock:
             self.requests.append((environ["REQUEST_METHOD"], line))
+            self._bursts.append(environ.get("HTTP_X_GRADES_CONTRACT_BURST"))
         return self.app(environ, start_response)
 
     def take(self) -> list[tuple[str, str]]:
         with self._lock:
-            taken, self.requests = self.requests, []
-        return taken
+            taken, bursts = self.requests, self._bursts
+            self.requests, self._bursts = [], []
+        ordered: list[tuple[str, str]] = []
+        for burst, group in itertools.groupby(zip(bursts, taken, strict=True), lambda p: p[0]):
+            lines = [request for _, request in group]
+            ordered += lines if burst is None else sorted(lines)
+        return ordered
 
 
 @pytest.fixture(scope="module")

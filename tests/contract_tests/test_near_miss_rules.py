@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -36,6 +37,44 @@ def test_each_class_derives_its_near_miss_from_known_values(
     probes = near_miss.filter_probes(klass, name, known)
     assert [p.value for p in probes] == values
     assert {p.rule for p in probes} == {rule(f"near-miss/{klass}")}
+
+
+def test_metacharacter_probes_use_only_the_wildcards_the_pattern_allows() -> None:
+    allowed = re.compile(r"[A-Za-z0-9_.@+-]+").fullmatch
+    known = near_miss.Known(["JaneDoe", "johndoe"], allowed=lambda v: bool(allowed(v)))
+    probes = near_miss.filter_probes("metacharacter", "username", known)
+    assert [p.value for p in probes] == ["JaneDo_", "JaneDo."]  # no '%', '?' or '*'
+    assert {p.source for p in probes} == {"JaneDoe"}
+
+
+def test_a_metacharacter_probe_is_never_a_returned_value() -> None:
+    known = near_miss.Known(["ab_", "abc"])
+    values = [p.value for p in near_miss.filter_probes("metacharacter", "username", known)]
+    assert "ab_" not in values and values  # 'abc' -> 'ab_' is taken: that one is skipped
+
+
+def test_other_key_probes_one_value_of_each_other_field_the_pattern_allows() -> None:
+    known = near_miss.Known(
+        ["johndoe"],
+        {"display_name": ["Demo Course"], "email": ["john@example.com"], "username": ["x"]},
+        allowed=lambda v: " " not in v,
+    )
+    probes = near_miss.filter_probes("other-key", "username", known)
+    assert [p.value for p in probes] == ["john@example.com", "x"]
+
+
+def test_repeated_sends_another_known_value_first() -> None:
+    (probe,) = near_miss.filter_probes("repeated", "username", ["JaneDoe", "johndoe"])
+    assert (probe.decoy, probe.value) == ("johndoe", "JaneDoe")
+    (alone,) = near_miss.filter_probes("repeated", "username", ["johndoe"])
+    assert alone.decoy == "johndoE"
+
+
+def test_a_repeated_filter_answered_200_breaks_the_rule_without_naming_values() -> None:
+    repeated = rule("near-miss/repeated")
+    (finding,) = rules.repeated_filter_rejected(repeated, "username", 200, [{}])
+    assert finding.rule is repeated and "1 record" in finding.detail
+    assert not list(rules.repeated_filter_rejected(repeated, "username", 400, {}))
 
 
 def test_unicode_form_is_the_other_normalisation_of_the_same_text() -> None:

@@ -34,6 +34,7 @@ ORIGIN = "https://app.example"
 CLI = str(Path(sys.executable).with_name("grades-mock"))
 
 UNSEEN_PASSIVELY = {
+    "shared-filter-state",  # a frontend's requests here come one at a time
     "any-token",
     "token-prefix",
     "token-extension",
@@ -42,7 +43,8 @@ UNSEEN_PASSIVELY = {
     "token-in-query",
 }
 """Passive traffic cannot show a token accepted that should not be (``any-token`` and the
-token near-misses): the proxy does not know which tokens the upstream should refuse."""
+token near-misses): the proxy does not know which tokens the upstream should refuse; nor, from
+one request at a time, state shared between concurrent requests (``grades-contract load`` does)."""
 
 
 NEAR_MISSES = (
@@ -52,6 +54,10 @@ NEAR_MISSES = (
     {"username": "johndoe "},  # outside the pattern: 400
     {"course_id": ""},  # outside the pattern: 400
     {"course_id": "course-v1:edX+DemoX+Demo_Course"},  # its + sent as %2B
+    {"username": "johndo_"},  # '_' typed for a letter: a LIKE filter's wildcard
+    {"course_id": "course-v1:MOOCit-demo-_"},  # the same in a course key
+    {"username": "john@example.com"},  # the email typed in the username field
+    [("username", "johndoe"), ("username", "JaneDoe")],  # a filter given twice
 )
 """What a frontend sends by mistake (a typo, a macOS NFD string, a blank field): the
 near-misses of the catalogue that passive traffic can show."""
@@ -92,7 +98,7 @@ def test_in_front_of_the_mock_no_violation_and_answers_unchanged() -> None:
         tally = requests.get(base + "/__proxy/violations", timeout=10).json()
     # The mock answers every request right; the app's three malformed filters are its own
     # mistakes, reported as advisories about the request, never as the upstream's violation.
-    assert tally["by_rule"] == {"request-parameters": 3}, tally["examples"]
+    assert tally["by_rule"] == {"request-parameters": 4}, tally["examples"]
     assert {e["severity"] for e in tally["examples"]} == {"advisory"}
     assert tally["exchanges"] == 11 + len(NEAR_MISSES)
     assert through.content == straight.content and through.status_code == 200
