@@ -33,7 +33,7 @@ from grades_kit.contract_tests.health import NoVerdict
 from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, Plan, parse_mix
 from grades_kit.contract_tests.load.preflight import fetch_plan
 from grades_kit.contract_tests.load.summary import KindStats, ending
-from grades_kit.contract_tests.load.tally import Tally
+from grades_kit.contract_tests.load.tally import InFlight, Tally
 from grades_kit.contract_tests.options import ENV_TOKEN, RATE_LIMIT_PATTERN
 
 __all__ = ["LoadRun", "install", "run_of"]
@@ -58,7 +58,10 @@ class LoadRun:
         self.tally = Tally()
         self.plan: Plan | None = None
         self.plan_ready = Event()
-        self.in_flight = 0
+        self.in_flight = InFlight()
+        self.stopping = False
+        """Users are being stopped: requests they abandon still load the server, unseen, so an
+        answer now says nothing about the concurrency it was sent at."""
         self.stopped: str | None = None
         self.ending_lines: tuple[str, ...] = ()
         self.weights = dict(DEFAULT_WEIGHTS)
@@ -101,6 +104,7 @@ def install(hooks: Events) -> None:
     _listen(hooks.init_command_line_parser, _kit_flags)
     _listen(hooks.init, _on_init)
     _listen(hooks.test_start, _on_test_start)
+    _listen(hooks.test_stopping, _on_test_stopping)
     _listen(hooks.quitting, _on_quitting)
 
 
@@ -176,6 +180,7 @@ def _ship(run: LoadRun, data: dict[str, Any]) -> None:
 def _on_test_start(environment: Environment, **_: Any) -> None:
     run = run_of(environment)
     run.settle()
+    run.stopping = False
     if isinstance(environment.runner, WorkerRunner) or run.plan is not None:
         return
     try:
@@ -186,6 +191,10 @@ def _on_test_start(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, MasterRunner):
         environment.runner.send_message(PLAN_MESSAGE, plan.to_wire())
     run.receive_plan(plan)
+
+
+def _on_test_stopping(environment: Environment, **_: Any) -> None:
+    run_of(environment).stopping = True
 
 
 def _on_quitting(environment: Environment, **_: Any) -> None:

@@ -77,7 +77,7 @@ def _throughput(stats: Sequence[KindStats]) -> Iterator[str]:
 def _unanswered(tally: Tally) -> Iterator[str]:
     for reason, entry in sorted(tally.no_answer.items(), key=lambda item: -item[1].count):
         share = entry.count / tally.total if tally.total else 0.0
-        note = concurrency_note(entry, tally.sent_in_flight)
+        note = concurrency_note(entry, tally.levels)
         yield f"  no answer ({reason}): {entry.count} of {tally.total} requests ({share:.1%})"
         if note:
             yield f"      {note}"
@@ -86,8 +86,8 @@ def _unanswered(tally: Tally) -> Iterator[str]:
 def _violations(tally: Tally, rerun: str, show_details: bool) -> Iterator[str]:
     yield f"contract violated under load: {len(tally.rules)} rule(s), most severe first"
     for rule, entry in tally.ranked():
-        yield f"  [{rule}] {entry.count} of {tally.total} answers ({kinds_line(entry.kinds)})"
-        note = concurrency_note(entry, tally.sent_in_flight)
+        yield f"  [{rule}] {entry.count} of {tally.total} requests ({kinds_line(entry.kinds)})"
+        note = concurrency_note(entry, tally.levels)
         if note:
             yield f"      {note}"
         if entry.first is not None:

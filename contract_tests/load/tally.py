@@ -3,8 +3,9 @@
 Every process keeps a :class:`Tally`. A worker ships it to the master with each of Locust's
 stats reports and starts a new one (``report_to_master``: a delta, so nothing is counted
 twice); the master adds each delta to its own (``worker_report``) and judges the sum. Each
-count also keeps how many requests this process had in flight when it sent the request, so
-the verdict can tell a defect from one that only appears under concurrency.
+count also keeps the answer's *level*: the most requests this process had in flight at once
+while it was outstanding (:class:`InFlight`), so the verdict can tell a defect from one that
+only appears under concurrency.
 
 Nothing here holds a learner datum: requests are named by kind and by their ``shown``
 query (plan indexes, see :mod:`.mix`); a violation's detail, which quotes record values, is
@@ -20,10 +21,47 @@ from typing import Any
 
 from grades_kit.contract_tests.verdict import _rank  # the suite's one severity order
 
-__all__ = ["Example", "RuleCount", "Tally", "concurrency_note", "kinds_line"]
+__all__ = [
+    "UNKNOWN_LEVEL",
+    "Example",
+    "InFlight",
+    "RuleCount",
+    "Tally",
+    "concurrency_note",
+    "kinds_line",
+]
 
+UNKNOWN_LEVEL = 0
+"""The level of an answer that came while the run was stopping (not compared): the requests
+of stopped users still load the server, unseen."""
 MIN_CLEAN_BELOW = 20
 """Requests below a level that must all have passed before a rule is called concurrency-only."""
+
+
+class InFlight:
+    """This process's outstanding requests, each with the most that were in flight with it.
+
+    A level taken only when a request is sent undercounts: other users send theirs while it
+    travels, and the server sees them all. The peak over its lifetime does not.
+    """
+
+    def __init__(self) -> None:
+        self._peaks: dict[int, int] = {}
+        self._next = 0
+
+    def start(self) -> int:
+        """A ticket for a request about to be sent."""
+        self._next += 1
+        self._peaks[self._next] = 0
+        now = len(self._peaks)
+        for ticket, peak in self._peaks.items():
+            if peak < now:
+                self._peaks[ticket] = now
+        return self._next
+
+    def end(self, ticket: int) -> int:
+        """The request's level: the most requests in flight at once while it was."""
+        return self._peaks.pop(ticket)
 
 
 @dataclass(frozen=True)
@@ -50,14 +88,17 @@ class Tally:
     """Requests sent, answers judged, rules broken and answers missing, by kind and in-flight."""
 
     sent: Counter[str] = field(default_factory=Counter)
-    sent_in_flight: Counter[int] = field(default_factory=Counter)
+    levels: Counter[int] = field(default_factory=Counter)
+    """Answers (or their absence) by level."""
     rules: dict[str, RuleCount] = field(default_factory=dict)
     no_answer: dict[str, RuleCount] = field(default_factory=dict)
     """Answers that say nothing about the contract, by reason (``timed out``, ``HTTP 503``)."""
 
-    def request(self, kind: str, in_flight: int) -> None:
+    def request(self, kind: str) -> None:
         self.sent[kind] += 1
-        self.sent_in_flight[in_flight] += 1
+
+    def ended(self, level: int) -> None:
+        self.levels[level] += 1
 
     def broken(self, rule: str, example: Example, in_flight: int) -> None:
         _count(self.rules, rule, example, in_flight)
@@ -81,7 +122,7 @@ class Tally:
         """Lists and strings only: what Locust's msgpack messages carry unchanged."""
         return {
             "sent": list(self.sent.items()),
-            "sent_in_flight": list(self.sent_in_flight.items()),
+            "levels": list(self.levels.items()),
             "rules": [_entry_to_wire(k, v) for k, v in self.rules.items()],
             "no_answer": [_entry_to_wire(k, v) for k, v in self.no_answer.items()],
         }
@@ -89,7 +130,7 @@ class Tally:
     def add(self, wire: Mapping[str, Any]) -> None:
         """Add another process's :meth:`to_wire` (a delta: it is never sent twice)."""
         self.sent.update(dict(wire["sent"]))
-        self.sent_in_flight.update({int(k): v for k, v in wire["sent_in_flight"]})
+        self.levels.update({int(k): v for k, v in wire["levels"]})
         for into, entries in ((self.rules, wire["rules"]), (self.no_answer, wire["no_answer"])):
             for name, count, kinds, in_flight, first in entries:
                 entry = into.setdefault(name, RuleCount())
@@ -100,28 +141,30 @@ class Tally:
                     entry.first = Example(*first)
 
 
-def concurrency_note(entry: RuleCount, sent_in_flight: Mapping[int, int]) -> str:
-    """``only with >= 6 requests in flight (...)`` when every failure came past a level that
-    enough requests below it passed; empty when the failures show no such threshold."""
-    if not entry.in_flight:
+def concurrency_note(entry: RuleCount, levels: Mapping[int, int]) -> str:
+    """``only under concurrency: ...`` when every failure came at or past a level below which
+    enough answers all passed; empty when the failures show no such threshold."""
+    known = [lvl for lvl in entry.in_flight if lvl != UNKNOWN_LEVEL]
+    if not known:
         return ""
-    level = min(entry.in_flight)
-    below = sum(n for lvl, n in sent_in_flight.items() if lvl < level)
+    level = min(known)
+    below = sum(n for lvl, n in levels.items() if UNKNOWN_LEVEL < lvl < level)
     if level < 2 or below < MIN_CLEAN_BELOW:
         return ""
-    at_or_above = sum(n for lvl, n in sent_in_flight.items() if lvl >= level)
-    share = entry.count / at_or_above if at_or_above else 0.0
+    at_or_above = sum(n for lvl, n in levels.items() if lvl >= level)
+    failed = sum(n for lvl, n in entry.in_flight.items() if lvl != UNKNOWN_LEVEL)
+    share = failed / at_or_above if at_or_above else 0.0
     return (
-        f"only under concurrency: every one with >= {level} requests in flight from one load "
-        f"process ({share:.0%} of those), none of the {below} sent with fewer"
+        f"only under concurrency: each with >= {level} requests in flight at once from one "
+        f"load process ({share:.0%} of such requests), none of the {below} with fewer"
     )
 
 
-def _count(into: dict[str, RuleCount], name: str, example: Example, in_flight: int) -> None:
+def _count(into: dict[str, RuleCount], name: str, example: Example, level: int) -> None:
     entry = into.setdefault(name, RuleCount())
     entry.count += 1
     entry.kinds[example.kind] += 1
-    entry.in_flight[in_flight] += 1
+    entry.in_flight[level] += 1
     if entry.first is None:
         entry.first = example
 

@@ -23,7 +23,7 @@ from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.contract_tests.load.judging import judge_answer, no_answer
 from grades_kit.contract_tests.load.mix import Plan, Request, draw
 from grades_kit.contract_tests.load.run import PLAN_WAIT_S, LoadRun, run_of
-from grades_kit.contract_tests.load.tally import Example
+from grades_kit.contract_tests.load.tally import UNKNOWN_LEVEL, Example
 
 __all__ = ["GradesUser", "NoAnswer", "RulesBroken"]
 
@@ -65,16 +65,18 @@ class GradesUser(FastHttpUser):
         request = draw(self._plan(), self.load.weights, self.load.token, self._rng)
         sent = self._headers(request)
         target = GRADES_PATH + (f"?{request.query}" if request.query else "")
-        self.load.in_flight += 1
-        level = self.load.in_flight
-        self.load.tally.request(request.kind, level)
+        self.load.tally.request(request.kind)
+        ticket = self.load.in_flight.start()
         try:
             with self.client.request(
                 request.method, target, name=request.kind, headers=sent, catch_response=True
             ) as answer:
+                level = self.load.in_flight.end(ticket)
+                ticket = 0
                 self._judge(request, sent, answer, level)
         finally:
-            self.load.in_flight -= 1
+            if ticket:
+                self.load.in_flight.end(ticket)  # a stopped user's request: never answered
 
     def _plan(self) -> Plan:
         if self.load.plan is None:
@@ -98,6 +100,8 @@ class GradesUser(FastHttpUser):
         if reason is None and status == 401 and request.token == "valid":
             reason = TOKEN_REFUSED
         example = Example(request.kind, request.method, request.shown, status)
+        level = UNKNOWN_LEVEL if self.load.stopping else level
+        self.load.tally.ended(level)
         if reason is not None:
             self.load.tally.unanswered(reason, example, level)
             answer.failure(NoAnswer(reason))
@@ -120,13 +124,20 @@ class GradesUser(FastHttpUser):
 
 
 def _transport_error(error: BaseException | None) -> str:
-    """What the network did, in a few words (the message may quote the URL: not shown)."""
+    """What the network did, in a few words. The client's message quotes the URL, so it is
+    searched, never shown (geventhttpclient wraps a timeout in ``RetriesExceeded``)."""
     if error is None:
         return "no HTTP answer"
-    if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
-        return "timed out"
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(error, ConnectionResetError):
-        return "connection reset"
-    return type(error).__name__
+    text = f"{type(error).__name__} {error} {error.__context__!r}".lower()
+    for words, reason in TRANSPORT_WORDS:
+        if any(word in text for word in words):
+            return reason
+    return f"failed ({type(error).__name__})"
+
+
+TRANSPORT_WORDS = (
+    (("timeout", "timed out"), "timed out"),
+    (("refused",), "connection refused"),
+    (("reset",), "connection reset"),
+    (("closed", "empty response"), "connection closed without an answer"),
+)
