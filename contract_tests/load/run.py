@@ -235,19 +235,23 @@ def _watch_error_rate(run: LoadRun) -> None:
 
 
 def _kind_stats(environment: Environment) -> list[KindStats]:
+    """Locust's entry per kind, busiest first, then its total (``all kinds``)."""
     entries = sorted(environment.stats.entries.values(), key=lambda e: -e.num_requests)
-    return [
-        KindStats(
-            e.name,
-            e.num_requests,
-            e.num_failures,
-            e.total_rps,
-            e.get_response_time_percentile(0.5) or 0.0,
-            e.get_response_time_percentile(0.95) or 0.0,
-            e.get_response_time_percentile(0.99) or 0.0,
-        )
-        for e in entries
+    return [_stats_of(e.name, e) for e in entries] + [
+        _stats_of("(all kinds)", environment.stats.total)
     ]
+
+
+def _stats_of(name: str, entry: Any) -> KindStats:
+    return KindStats(
+        name,
+        entry.num_requests,
+        entry.num_failures,
+        entry.total_rps,
+        entry.get_response_time_percentile(0.5) or 0.0,
+        entry.get_response_time_percentile(0.95) or 0.0,
+        entry.get_response_time_percentile(0.99) or 0.0,
+    )
 
 
 def _rerun(environment: Environment) -> str:

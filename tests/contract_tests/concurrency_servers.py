@@ -13,11 +13,14 @@ each, around an unmodified mock), but no one-at-a-time run can see these: only
 
 from __future__ import annotations
 
+import argparse
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from werkzeug.serving import make_server
 
 from tests.contract_tests.broken_servers import BrokenServer, WsgiApp
 
@@ -88,3 +91,18 @@ TIMES_OUT_PAST_CONCURRENCY = BrokenServer(
     fails_past(IN_FLIGHT_LIMIT, timeout=True),
 )
 CONCURRENCY_CATALOGUE = (SHARED_FILTER_STATE, FAILS_PAST_CONCURRENCY, TIMES_OUT_PAST_CONCURRENCY)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve one of these servers on a port, for a load run by hand (docs/contract-suite.md)."""
+    parser = argparse.ArgumentParser(prog="python -m tests.contract_tests.concurrency_servers")
+    parser.add_argument("name", choices=[server.name for server in CONCURRENCY_CATALOGUE])
+    parser.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args(argv)
+    chosen = next(server for server in CONCURRENCY_CATALOGUE if server.name == args.name)
+    print(f"{chosen.name} ({chosen.defect}) on http://127.0.0.1:{args.port}", flush=True)
+    make_server("127.0.0.1", args.port, chosen.build(), threaded=True).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
