@@ -27,7 +27,8 @@ __all__ = ["locust_argv", "main"]
 
 PROG = "grades-contract load"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-INSTALL_HINT = "pip install 'grades-contract-kit[load]'"
+INSTALL_HINT = "pip install 'locust>=2.37,<3' (the kit's [load] extra)"
+"""What the extra adds, by a name an index has (the kit itself installs from its git tag)."""
 EXIT_NO_VERDICT = 2
 
 
@@ -49,7 +50,7 @@ def main(argv: Sequence[str]) -> int:
 def locust_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
     """The ``python -m locust`` command for ``argv``, after the preconditions hold."""
     if importlib.util.find_spec("locust") is None:
-        raise Refused(f"Locust is not installed; install the load extra: {INSTALL_HINT}")
+        raise Refused(f"Locust is not installed: {INSTALL_HINT}")
     own, rest = _own_flags().parse_known_args(argv)
     known, _ = _read_flags().parse_known_args(rest)
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]

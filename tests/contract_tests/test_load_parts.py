@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -133,8 +134,8 @@ def test_without_locust_the_command_says_how_to_install_it(monkeypatch, capsys) 
     assert cli.main(["--headless"]) == 2
     err = capsys.readouterr().err
     assert err == (
-        "grades-contract load: Locust is not installed; install the load extra: "
-        "pip install 'grades-contract-kit[load]'\n"
+        "grades-contract load: Locust is not installed: "
+        "pip install 'locust>=2.37,<3' (the kit's [load] extra)\n"
     )
 
 
@@ -156,3 +157,9 @@ def test_a_worker_needs_no_base_url_and_everything_else_goes_to_locust() -> None
     command = cli.locust_argv(["--worker", "--master-host", "10.0.0.5"], {"GRADES_TOKEN": "t"})
     assert command[-3:] == ["--worker", "--master-host", "10.0.0.5"]
     assert command[1:5] == ["-m", "locust", "-f", str(cli.LOCUSTFILE)]
+
+
+def test_the_install_hint_names_what_the_load_extra_adds() -> None:
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    (locust,) = pyproject["project"]["optional-dependencies"]["load"]
+    assert f"pip install '{locust}'" in cli.INSTALL_HINT
