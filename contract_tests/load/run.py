@@ -27,7 +27,6 @@ from locust.env import Environment
 from locust.event import EventHook, Events
 from locust.runners import MasterRunner, WorkerRunner
 
-from grades_kit.contract.loader import load_contract
 from grades_kit.contract.passive import Judge
 from grades_kit.contract_tests.health import NoVerdict
 from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, Plan, parse_mix
@@ -51,9 +50,9 @@ UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 class LoadRun:
     """The judge, the plan, the tally and the settings of this process."""
 
-    def __init__(self, environment: Environment) -> None:
+    def __init__(self, environment: Environment, judge: Judge) -> None:
         self.environment = environment
-        self.judge = Judge(load_contract())
+        self.judge = judge
         self.token = os.environ.get(ENV_TOKEN, "")
         self.tally = Tally()
         self.plan: Plan | None = None
@@ -99,10 +98,16 @@ class LoadRun:
             gevent.spawn(runner.quit)
 
 
-def install(hooks: Events) -> None:
-    """Plug the kit into Locust's events (the locustfile calls this once, at import)."""
+def install(hooks: Events, judge: Judge) -> None:
+    """Plug the kit into Locust's events (the locustfile calls this once, at import).
+
+    ``judge`` is built at import, before Locust forks ``--processes`` workers (they share it)
+    and before a worker connects: a worker reports ready to the master when its runner is
+    created, before ``init``, so a contract loaded in ``init`` would stall the first seconds
+    of the run while the master's ``--run-time`` clock already runs.
+    """
     _listen(hooks.init_command_line_parser, _kit_flags)
-    _listen(hooks.init, _on_init)
+    _listen(hooks.init, lambda environment, **_: _on_init(environment, judge))
     _listen(hooks.test_start, _on_test_start)
     _listen(hooks.test_stopping, _on_test_stopping)
     _listen(hooks.quitting, _on_quitting)
@@ -148,10 +153,10 @@ def _kit_flags(parser: Any, **_: Any) -> None:
     )
 
 
-def _on_init(environment: Environment, **_: Any) -> None:
-    run = LoadRun(environment)
+def _on_init(environment: Environment, judge: Judge) -> None:
+    run = LoadRun(environment, judge)
     setattr(environment, ATTRIBUTE, run)
-    # Loading the contract blocks the loop for a second or so, and gevent's loop caches its
+    # Loading the contract at import blocks for a second or so, and gevent's loop caches its
     # clock: without a fresh one, Locust's --run-time timer would fire that much too early.
     gevent.get_hub().loop.update_now()
     runner = environment.runner

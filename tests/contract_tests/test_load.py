@@ -31,8 +31,10 @@ from tests.serve_in_thread import free_port, serve_in_thread
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "grades.json"
-SHORT = ("--headless", "--users", "20", "--spawn-rate", "5", "--run-time", "5s")
+SHORT = ("--headless", "--users", "20", "--spawn-rate", "20", "--run-time", "3s")
 """The issue's modest settings (20 users), for a few seconds instead of 15."""
+RAMP = ("--headless", "--users", "20", "--spawn-rate", "5", "--run-time", "5s")
+"""Users added 5 at a time: answers at low concurrency first, for the concurrency note."""
 LAST = "grades-contract load: "
 
 
@@ -96,7 +98,7 @@ def test_shared_state_fails_with_the_filter_rule_and_no_learner_datum(serve, tmp
 
 
 def test_a_failure_past_a_concurrency_threshold_is_reported_as_such(serve) -> None:
-    code, output = run_load(serve(FAILS_PAST_CONCURRENCY), *SHORT)
+    code, output = run_load(serve(FAILS_PAST_CONCURRENCY), *RAMP)
     assert code == 1, output[-3000:]
     assert "server-error" in verdict(output)
     server_error = output[output.index("[server-error]") :]
@@ -104,7 +106,7 @@ def test_a_failure_past_a_concurrency_threshold_is_reported_as_such(serve) -> No
 
 
 def test_timeouts_past_a_threshold_stop_the_run_without_a_verdict(serve) -> None:
-    args = (*SHORT[:-1], "8s", "--request-timeout", "1")
+    args = (*RAMP[:-1], "8s", "--request-timeout", "1")
     code, output = run_load(serve(TIMES_OUT_PAST_CONCURRENCY), *args)
     assert code == 2, output[-3000:]
     assert "got no answer (mostly timed out)" in verdict(output)
