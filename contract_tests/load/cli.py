@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grades_kit.contract_tests.health import NoVerdict
+from grades_kit.contract_tests.load.flags import add_kit_flags
 from grades_kit.contract_tests.load.mix import parse_mix
 from grades_kit.contract_tests.load.preflight import preflight
 from grades_kit.contract_tests.options import ENV_BASE_URL, ENV_TOKEN, RATE_LIMIT_PATTERN
@@ -55,6 +56,8 @@ def locust_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
     known, _ = _read_flags().parse_known_args(rest)
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
     if known.help:
+        _kit_help().print_help()
+        print("\nLocust's own flags, with their Locust meanings:\n", flush=True)
         return [*command, *rest]
     _check_flags(known)
     if not environ.get(ENV_TOKEN):
@@ -71,6 +74,21 @@ def locust_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
     return [*command, "--host", base_url, *rest]
 
 
+def _kit_help() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        add_help=False,
+        usage=f"{PROG} [--base-url URL] [kit flags] [Locust flags]",
+        description="Every answer of a Locust run judged by the contract's passive rules. "
+        f"The token comes from ${ENV_TOKEN} only.",
+        epilog="Exit codes: 0 no violation, 1 violations, 2 no verdict (unreachable, token "
+        "refused, too many requests without an answer). See docs/contract-suite.md.",
+    )
+    parser.add_argument("--base-url", help=f"the instance (${ENV_BASE_URL})")
+    add_kit_flags(parser)
+    return parser
+
+
 def _own_flags() -> argparse.ArgumentParser:
     """The one flag Locust does not see (it becomes ``--host``)."""
     parser = argparse.ArgumentParser(prog=PROG, add_help=False, allow_abbrev=False)
@@ -83,9 +101,7 @@ def _read_flags() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, add_help=False, allow_abbrev=False)
     parser.add_argument("-h", "--help", action="store_true")
     parser.add_argument("--worker", action="store_true")
-    parser.add_argument("--request-timeout", type=float, default=10.0)
-    parser.add_argument("--mix", default="")
-    parser.add_argument("--rate-limit", default="")
+    add_kit_flags(parser)
     return parser
 
 

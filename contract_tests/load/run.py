@@ -29,6 +29,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from grades_kit.contract.passive import Judge
 from grades_kit.contract_tests.health import NoVerdict
+from grades_kit.contract_tests.load.flags import add_kit_flags
 from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, Plan, parse_mix
 from grades_kit.contract_tests.load.preflight import fetch_plan
 from grades_kit.contract_tests.load.summary import KindStats, ending
@@ -125,32 +126,7 @@ def run_of(environment: Environment) -> LoadRun:
 
 
 def _kit_flags(parser: Any, **_: Any) -> None:
-    group = parser.add_argument_group("grades-contract-kit")
-    group.add_argument(
-        "--mix",
-        default="",
-        help="request kinds' weights, e.g. by-course=20,no-token=0 (or only some kinds: "
-        "by-course,preflight)",
-    )
-    group.add_argument("--rate-limit", default="", help="at most N requests per s/m/h/d in all")
-    group.add_argument(
-        "--max-error-rate",
-        type=float,
-        default=0.1,
-        help="stop without a verdict (exit 2) when more than this share of requests gets no "
-        "answer (default 0.1)",
-    )
-    group.add_argument(
-        "--request-timeout", type=float, default=10.0, help="seconds per request (default 10)"
-    )
-    group.add_argument(
-        "--no-judge", action="store_true", help="send the mix unjudged (the bench's baseline)"
-    )
-    group.add_argument(
-        "--show-details",
-        action="store_true",
-        help="quote each rule's first violation in full (record values: local use only)",
-    )
+    add_kit_flags(parser.add_argument_group("grades-contract-kit"))
 
 
 def _on_init(environment: Environment, judge: Judge) -> None:
