@@ -1,0 +1,165 @@
+"""The load run's pure parts, without Locust: the mix, the tally, the verdict, the script's
+refusals. (``test_load.py`` runs the whole thing.)"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from grades_kit.contract.loader import load_contract
+from grades_kit.contract.passive import Judge
+from grades_kit.contract_tests.load import cli
+from grades_kit.contract_tests.load.judging import judge_answer
+from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, KINDS, Plan, draw, parse_mix
+from grades_kit.contract_tests.load.summary import KindStats, ending
+from grades_kit.contract_tests.load.tally import UNKNOWN_LEVEL, Example, InFlight, Tally
+
+RECORDS = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "grades.json").read_text())
+PLAN = Plan.from_records(RECORDS)
+TOKEN = "local-dev-token"
+
+
+def test_every_kind_is_drawn_and_shown_without_a_value_of_the_instance() -> None:
+    rng = random.Random(7)
+    drawn = [draw(PLAN, DEFAULT_WEIGHTS, TOKEN, rng) for _ in range(3000)]
+    assert {r.kind for r in drawn} == set(KINDS)
+    values = {r[f] for r in RECORDS for f in ("username", "email", "course_id")}
+    assert not {r.shown for r in drawn} & values
+    assert not any(value in r.shown for r in drawn for value in values)
+
+
+def test_the_plan_survives_the_trip_to_a_worker() -> None:
+    wire = json.loads(json.dumps(PLAN.to_wire()))  # lists only, as msgpack carries them
+    assert Plan.from_wire(wire) == PLAN
+    held = {(r["course_id"], r["username"]) for r in RECORDS}
+    assert PLAN.pairs
+    assert all((PLAN.courses[c], PLAN.learners[u]) in held for c, u in PLAN.pairs)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", DEFAULT_WEIGHTS),
+        ("no-token=0", {**DEFAULT_WEIGHTS, "no-token": 0}),
+        ("by-course,preflight", {k: int(k in ("by-course", "preflight")) for k in KINDS}),
+    ],
+)
+def test_mix(text: str, expected: dict[str, int]) -> None:
+    assert parse_mix(text) == expected
+
+
+@pytest.mark.parametrize("text", ["by-course=x", "nope=1", "nope", "all=0," + ",".join(
+    f"{k}=0" for k in KINDS)])  # fmt: skip
+def test_a_bad_mix_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="--mix"):
+        parse_mix(text)
+
+
+def test_an_answer_is_judged_by_the_passive_rules_and_what_the_run_knows() -> None:
+    judge = Judge(load_contract())
+    request = draw(PLAN, {"by-course": 1}, TOKEN, random.Random(1))
+    other = next(r for r in RECORDS if r["course_id"] not in request.query)
+    headers = {"Content-Type": "application/json"}
+    body = json.dumps([other]).encode()
+    broken = judge_answer(judge, request, {"Authorization": f"Bearer {TOKEN}"}, 200, headers, body)
+    assert [v.rule for v in broken] == ["filter-soundness/course_id"]
+    invalid = draw(PLAN, {"invalid-token": 1}, TOKEN, random.Random(1))
+    sent = {"Authorization": str(invalid.token)}
+    assert [v.rule for v in judge_answer(judge, invalid, sent, 200, headers, b"[]")] == [
+        "auth/unknown-token"
+    ]
+
+
+def test_in_flight_levels_are_the_peak_over_a_request_lifetime() -> None:
+    flight = InFlight()
+    first = flight.start()
+    second = flight.start()
+    assert flight.end(second) == 2
+    third = flight.start()
+    assert flight.end(first) == 2 and flight.end(third) == 2
+
+
+def test_worker_deltas_add_up_to_one_count() -> None:
+    master, worker = Tally(), Tally()
+    example = Example("by-course", "GET", "course_id=course-1", 200)
+    for level in (1, 4, 4):
+        worker.request("by-course")
+        worker.ended(level)
+        worker.broken("filter-soundness/course_id", example, level)
+    shipped = json.loads(json.dumps(worker.to_wire()))
+    master.add(shipped)
+    master.add(Tally().to_wire())  # an empty report changes nothing
+    entry = master.rules["filter-soundness/course_id"]
+    assert (entry.count, entry.first, dict(entry.in_flight)) == (3, example, {1: 1, 4: 2})
+    assert master.total == 3
+
+
+def _failing_past(level: int) -> Tally:
+    tally = Tally()
+    for peak in [1] * 30 + [level] * 10 + [UNKNOWN_LEVEL] * 3:
+        tally.request("by-course")
+        tally.ended(peak)
+        if peak >= level or peak == UNKNOWN_LEVEL:
+            tally.broken("server-error", Example("by-course", "GET", "", 500), peak)
+    return tally
+
+
+def test_the_verdict_exit_codes_and_the_concurrency_note() -> None:
+    stats = [KindStats("by-course", 43, 13, 10.0, 5, 9, 12)]
+    broken = ending(
+        _failing_past(6), stats, stopped=None, rerun="grades-contract load", show_details=False
+    )
+    assert broken.exit_code == 1
+    assert broken.lines[-1] == "grades-contract load: contract violated: server-error"
+    assert any("each with >= 6 requests in flight" in line and "none of the 30" in line
+               for line in broken.lines)  # fmt: skip
+    assert ending(Tally(), [], stopped=None, rerun="", show_details=False).exit_code == 2
+    stopped = ending(_failing_past(6), stats, stopped="too many", rerun="", show_details=False)
+    assert (stopped.exit_code, stopped.lines[-1]) == (
+        2,
+        "grades-contract load: no verdict: too many",
+    )
+    clean = Tally()
+    clean.request("all")
+    assert ending(clean, stats, stopped=None, rerun="", show_details=False).exit_code == 0
+
+
+def test_without_locust_the_command_says_how_to_install_it(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert cli.main(["--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "grades-contract load: Locust is not installed: "
+        "pip install 'locust>=2.37,<3' (the kit's [load] extra)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "said"),
+    [
+        (["--mix", "nope=1"], {"GRADES_TOKEN": "t"}, "--mix: 'nope=1' is not KIND=WEIGHT"),
+        (["--rate-limit", "fast"], {"GRADES_TOKEN": "t"}, "--rate-limit 'fast' is not N/UNIT"),
+        ([], {}, "no token: set $GRADES_TOKEN"),
+        ([], {"GRADES_TOKEN": "t"}, "no instance: give --base-url URL or set $GRADES_BASE_URL"),
+    ],
+)
+def test_the_script_refuses_in_one_line(argv, environ, said: str) -> None:
+    with pytest.raises(cli.Refused, match="^" + said.replace("$", r"\$").replace("(", r"\(")):
+        cli.locust_argv(argv, environ)
+
+
+def test_a_worker_needs_no_base_url_and_everything_else_goes_to_locust() -> None:
+    command = cli.locust_argv(["--worker", "--master-host", "10.0.0.5"], {"GRADES_TOKEN": "t"})
+    assert command[-3:] == ["--worker", "--master-host", "10.0.0.5"]
+    assert command[1:5] == ["-m", "locust", "-f", str(cli.LOCUSTFILE)]
+
+
+def test_the_install_hint_names_what_the_load_extra_adds() -> None:
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    (locust,) = pyproject["project"]["optional-dependencies"]["load"]
+    assert f"pip install '{locust}'" in cli.INSTALL_HINT
