@@ -6,7 +6,7 @@ BASE_URL ?= $(GRADES_BASE_URL)
 TOOLS    := .tools
 NODE_HINT := install Node.js 20+ with npm (https://nodejs.org/, or apt-get install nodejs npm)
 
-.PHONY: help run test lint wheel contract fuzz fuzz-self soak bench clean
+.PHONY: help run test lint pytest wheel contract fuzz fuzz-self soak bench clean
 
 # The token reaches grades-contract through the environment (GRADES_TOKEN) only: a make
 # variable would be echoed with the recipe, and any argument shows in `ps`.
@@ -16,7 +16,8 @@ endif
 
 help:
 	@echo "make run       start the mock on http://127.0.0.1:8080 with the bundled fixtures"
-	@echo "make test      lint, then the whole test suite (contract suite against a fresh mock included)"
+	@echo "make test      lint and the whole test suite, side by side (contract suite against a fresh mock included)"
+	@echo "make pytest    the whole test suite only (TEST_WORKERS=3 pytest-xdist workers)"
 	@echo "make lint      ruff + mypy + Spectral on spec/openapi.yaml (needs Node.js 20+)"
 	@echo "make wheel     build dist/grades_contract_kit-*.whl (what a release attaches)"
 	@echo "make contract  BASE_URL=...  the ci profile against a live instance (token: \$$GRADES_TOKEN)"
@@ -54,8 +55,19 @@ lint: $(VENV)/.installed-dev $(TOOLS)/node_modules/.installed
 	@command -v node >/dev/null || { echo "make lint: node not found: $(NODE_HINT)" >&2; exit 1; }
 	$(TOOLS)/node_modules/.bin/spectral lint spec/openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 
-test: lint bench/node_modules/.installed
-	$(BIN)/pytest
+# lint and pytest side by side (mypy keeps one core busy for a minute while pytest's workers
+# wait on servers and subprocesses), as are the installs before them; -O keeps each step's
+# output in one piece. docs/benchmarks.md: how long `make test` takes, and how to measure it.
+test:
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint pytest
+
+# TEST_WORKERS pytest-xdist workers (--dist loadgroup: see [tool.pytest.ini_options]).
+# Bytecode caching is back on for the run: the suite starts grades-contract about a hundred
+# times, and under PYTHONDONTWRITEBYTECODE each start redoes pytest's assertion rewrite of
+# ~400 modules (about 2 s of CPU).
+TEST_WORKERS ?= 3
+pytest: $(VENV)/.installed-dev $(TOOLS)/node_modules/.installed bench/node_modules/.installed
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(TEST_WORKERS)
 
 # `make test` also builds the wheel, installs it into a fresh venv and runs grades-contract
 # from an empty directory (tests/contract_tests/test_installed_wheel.py).

@@ -24,6 +24,8 @@ from bench.wrk import WRK, lua_script, run_wrk
 from grades_kit.contract.loader import GRADES_PATH, load_contract
 from tests.serve_in_thread import serve_in_thread
 
+pytestmark = pytest.mark.xdist_group("bench")  # two measurements never compete for a core
+
 STATUSES = {"PASS", "MISS", "n/a"}
 
 

@@ -3,7 +3,8 @@
 Each runs with ``--profile ci`` and a fixed seed, on the mock's fixed data and again around
 the live-data server (one change every 5 requests): a defect must be caught either way.
 The verdict is the run's final line on stderr, which names the violated rules, not a
-substring anywhere in the output.
+substring anywhere in the output. Each test makes its own run, so pytest-xdist spreads the
+runs over its workers (``make test``) instead of one fixture making all of them in turn.
 """
 
 from __future__ import annotations
@@ -14,21 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.contract_tests.broken_servers import CATALOGUE, BrokenServer
-from tests.contract_tests.catch_rate import Outcome, run_catalogue
+from tests.contract_tests.catch_rate import run_one
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the first test runs them all
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 IDS = [s.name for s in CATALOGUE]
-
-
-@pytest.fixture(scope="module")
-def outcomes() -> dict[tuple[str, bool], Outcome]:
-    """One ci run of the real console script per broken server and data kind, two at a time."""
-    found: dict[tuple[str, bool], Outcome] = {}
-    for live in (False, True):
-        runs = run_catalogue(CATALOGUE, profile="ci", workers=2, live=live)
-        found |= {(o.server.name, live): o for o in runs}
-    return found
 
 
 def test_catalogue_has_one_server_per_near_miss_class_and_distinct_defects() -> None:
@@ -42,9 +33,9 @@ def test_catalogue_has_one_server_per_near_miss_class_and_distinct_defects() -> 
 @pytest.mark.parametrize("live", [False, True], ids=["fixed-data", "live-data"])
 @pytest.mark.parametrize("server", CATALOGUE, ids=IDS)
 def test_broken_server_is_red_with_the_rule_in_the_verdict(
-    server: BrokenServer, live: bool, outcomes: dict[tuple[str, bool], Outcome]
+    server: BrokenServer, live: bool
 ) -> None:
-    outcome = outcomes[server.name, live]
+    outcome = run_one(server, "ci", live)
     assert outcome.exit_code == 1, outcome.output[-3000:]
     assert server.expected_rule in outcome.rules, outcome.verdict
     assert "local-dev-toke" not in outcome.output.lower()  # nor a near-miss of it

@@ -36,6 +36,7 @@ room for three runs at a time on a loaded 2-core machine (alone, a run takes 5 t
 PREFLIGHT_BUDGET_S = 12.0
 MAX_DURATION_S = 12.0
 RATE_LIMIT = 15
+pytestmark = pytest.mark.xdist_group("faults")  # one worker makes the runs, three at a time
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.mock_server import Settings, create_app
 from tests.serve_in_thread import serve_in_thread
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one Chromium at a time
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

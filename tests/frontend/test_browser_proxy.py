@@ -26,7 +26,7 @@ from tests.frontend.test_browser import (  # noqa: F401  (fixtures)
 )
 from tests.serve_in_thread import serve_in_thread
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one Chromium at a time
 
 
 @pytest.fixture(scope="module")

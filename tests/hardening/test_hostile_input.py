@@ -26,7 +26,7 @@ from grades_kit.mock_server.settings import SERVERS
 from tests.conftest import conforms
 from tests.hardening.mock_process import MockProcess, started_mock
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile-input")]  # one mock per engine
 TOKEN = b"local-dev-token"
 AUTH_LINE = b"Authorization: Bearer " + TOKEN + b"\r\n"
 

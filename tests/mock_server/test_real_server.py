@@ -23,7 +23,7 @@ from tests.conftest import AUTH, conforms
 from tests.hardening.fuzz_self import st_command
 from tests.serve_in_thread import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-server")]  # one mock per engine
 CLI = str(Path(sys.executable).with_name("grades-mock"))
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "grades.json"
 
