@@ -72,7 +72,8 @@ class Settings:
     cors_allow_headers: str | None = None
     """A fixed comma-separated preflight header list; ``None`` echoes what the browser asks."""
     workers: int | None = None
-    """Worker processes; ``None``: :data:`DEFAULT_WORKERS`, or 1 with the admin API."""
+    """Worker processes; ``None``: :data:`DEFAULT_WORKERS`, or 1 with the admin API or
+    ``--watch``."""
     server: str = SERVERS[0]
     """``granian`` (fast) or ``gunicorn`` (JSON errors for malformed HTTP too)."""
     threads: int | None = None
@@ -101,10 +102,11 @@ class Settings:
 
     @property
     def worker_count(self) -> int:
-        """The worker processes to run: the explicit setting, else the default for the API."""
+        """The worker processes to run: the explicit setting, else the default; one where the
+        served data lives in the process (the admin API, ``--watch``'s one swap)."""
         if self.workers is not None:
             return self.workers
-        return 1 if self.admin_token is not None else DEFAULT_WORKERS
+        return 1 if self.admin_token is not None or self.watch else DEFAULT_WORKERS
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
@@ -218,6 +220,11 @@ def _admin_problems(s: Settings) -> list[str]:
         problems.append(f"journal-size: {s.journal_size} is not in 1..{MAX_JOURNAL}")
     if s.fixtures and s.generate is not None:
         problems.append("generate: serves synthetic records instead of fixtures: drop --fixtures")
+    if s.watch and s.workers not in (None, 1):
+        problems.append(
+            "watch: --watch needs --workers 1 (one process parses and swaps the data, so no "
+            "two requests see different data)"
+        )
     if s.watch and s.generate is not None:
         problems.append("watch: there are no fixture files to watch with --generate")
     return problems

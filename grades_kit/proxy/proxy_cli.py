@@ -21,6 +21,7 @@ from granian.constants import Interfaces
 
 from grades_kit.contract.loader import GRADES_PATH, SpecError
 from grades_kit.mock_server.contract_routes import DOCS_PATH, SPEC_JSON_PATH
+from grades_kit.mock_server.cors import CorsPolicy
 from grades_kit.mock_server.granian_server import hardened
 from grades_kit.mock_server.listener import bind
 from grades_kit.mock_server.mock_cli import add_cors_flags
@@ -59,8 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         return _fail(problem)
     try:
-        cors = cors_policy(args.cors_origin or "*", bool(args.cors_credentials),
-                           args.cors_allow_headers)  # fmt: skip
+        cors = cors_from(args)
     except SettingsError as exc:
         return _fail(str(exc))
     config = ProxyConfig(
@@ -82,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  docs:       {base}{DOCS_PATH}   spec: {base}{SPEC_JSON_PATH}", flush=True)
     serve(app, args.host, port, args.threads)
     return 0
+
+
+def cors_from(args: argparse.Namespace) -> CorsPolicy:
+    """The CORS flags as the mock reads them; raises :class:`SettingsError` (one line)."""
+    return cors_policy(
+        args.cors_origin or "*", bool(args.cors_credentials), args.cors_allow_headers
+    )
 
 
 class _Loader:
