@@ -93,3 +93,22 @@ def test_the_proxy_serves_a_document_and_docs_that_point_at_itself() -> None:
     assert document["servers"] == [{"url": base, "description": "This proxy."}]
     assert "Prefer" not in str(document["paths"])  # the upstream may be the real API
     assert docs.status_code == 200 and "/openapi.json" in docs.text
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--cors-credentials"], "cors-credentials: give the origins with --cors-origin"),
+        (["--cors-origin", "localhost:3000"], "'localhost:3000' is not an origin"),
+        (["--cors-allow-headers", "Prefer"], "must include Authorization"),
+    ],
+)
+def test_the_proxy_cli_refuses_bad_cors_flags_in_one_line(
+    capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    from grades_kit.mock_server.mock_cli import main
+
+    assert main(["proxy", "--upstream", "http://127.0.0.1:9", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("grades-mock proxy: error: ") and message in err
+    assert err.count("\n") == 1
