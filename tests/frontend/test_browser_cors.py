@@ -17,7 +17,14 @@ from grades_kit.mock_server import Settings, create_app
 from grades_kit.mock_server.cors import CorsPolicy
 from grades_kit.proxy.forwarding import ProxyConfig, ValidatingProxy
 from tests.contract_tests.broken_servers import CATALOGUE
-from tests.frontend.test_browser import TIMEOUT_MS, TOKEN, browser, page_url  # noqa: F401
+from tests.frontend.test_browser import (  # noqa: F401  (fixtures)
+    TIMEOUT_MS,
+    TOKEN,
+    browser,
+    mock_url,
+    page,
+    page_url,
+)
 from tests.serve_in_thread import serve_in_thread
 
 pytestmark = pytest.mark.slow
@@ -41,18 +48,18 @@ OPEN_EDX_FETCH = """async ([url, token]) => {
 def bare_page(browser: Any, page_url: str) -> Iterator[Any]:  # noqa: F811
     """A page on another origin with no Playwright route: Chromium does every preflight."""
     context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{page_url}/probe.html")
-    page.wait_for_selector("body[data-state=ready]", state="attached")
-    yield page
+    bare = context.new_page()
+    bare.set_default_timeout(TIMEOUT_MS)
+    bare.goto(f"{page_url}/probe.html")
+    bare.wait_for_selector("body[data-state=ready]", state="attached")
+    yield bare
     context.close()
 
 
-def _fetch_with_cookie(page: Any, base: str) -> dict[str, Any]:
-    page.context.add_cookies([{"name": "edx-jwt-cookie-header-payload", "value": "x.y",
+def _fetch_with_cookie(bare: Any, base: str) -> dict[str, Any]:
+    bare.context.add_cookies([{"name": "edx-jwt-cookie-header-payload", "value": "x.y",
                                "url": base}])  # fmt: skip
-    result: dict[str, Any] = page.evaluate(OPEN_EDX_FETCH, [base + GRADES_PATH, TOKEN])
+    result: dict[str, Any] = bare.evaluate(OPEN_EDX_FETCH, [base + GRADES_PATH, TOKEN])
     return result
 
 
@@ -116,3 +123,20 @@ def test_a_page_reads_the_rule_from_the_proxy_errors_502(
             )
     assert answer["status"] == 502
     assert "[invariant/unique-learner-course]" in answer["body"]["detail"]
+
+
+def test_docs_can_force_a_status_through_prefer(
+    page: Any,  # noqa: F811
+    mock_url: str,  # noqa: F811
+) -> None:
+    """Swagger UI lists the served document's Prefer examples; picking one forces it."""
+    page.goto(f"{mock_url}/docs/")
+    page.locator(".opblock-get .opblock-summary").first.click()
+    page.locator(".try-out__btn").click()
+    prefer = page.locator("tr[data-param-name='Prefer']")
+    prefer.locator("select").first.select_option(label="code=503")
+    page.locator(".execute").click()
+    status = page.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "503"
+    assert page.outside == []
