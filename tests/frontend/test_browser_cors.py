@@ -68,10 +68,17 @@ def test_credentials_and_open_edx_headers_pass_with_cors_credentials(
     page_url: str,  # noqa: F811
 ) -> None:
     settings = Settings(cors_origin=f"http://first.test,{page_url}", cors_credentials=True)
-    with serve_in_thread(create_app(settings)) as mock:
+    app, cookies = create_app(settings), []
+
+    def recording(environ: dict[str, Any], start_response: Any) -> Any:
+        cookies.append(environ.get("HTTP_COOKIE"))
+        return app(environ, start_response)
+
+    with serve_in_thread(recording) as mock:
         answer = _fetch_with_cookie(bare_page, mock)
     assert answer.get("status") == 200, answer
     assert len(answer["body"]) > 100
+    assert cookies[-1] == "edx-jwt-cookie-header-payload=x.y"  # the GET carried the cookie
 
 
 def test_credentials_fail_against_the_wildcard_as_the_browser_insists(bare_page: Any) -> None:
