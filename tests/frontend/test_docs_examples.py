@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -150,3 +151,15 @@ def test_the_msw_handlers_over_http_answer_the_documented_curl() -> None:
         if process.stdout is not None:
             process.stdout.close()
     assert done.returncode == 0 and {r["username"] for r in json.loads(done.stdout)} == {"johndoe"}
+
+
+def test_the_busy_port_sample_is_the_real_message(capsys: pytest.CaptureFixture[str]) -> None:
+    text = " ".join(FRONTEND.read_text(encoding="utf-8").split())
+    found = re.search(r"`(grades-mock: error: cannot listen on .*?)`", text)
+    assert found
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        assert main(["--port", str(taken.getsockname()[1])], {}) == 2
+    real = capsys.readouterr().err.strip()
+    assert re.sub(r"\d{2,5}", "N", real) == re.sub(r"\d{2,5}", "N", found[1])
