@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,19 +56,20 @@ def test_the_types_are_current_with_the_spec(tmp_path: Path) -> None:
     assert TYPES.read_text() == fresh.read_text(), stale
 
 
-def test_tsc_accepts_the_sample_and_refuses_a_misuse(tmp_path: Path) -> None:
+def test_tsc_accepts_the_sample_and_refuses_a_misuse() -> None:
     _require_node()
     done = _run(str(BIN / "tsc"), "--noEmit", "-p", ".")
     assert done.returncode == 0, done.stdout
-    wrong = KIT / "sample" / "wrong.ts"  # inside the project: the same resolution as the sample
-    wrong.write_text(
-        'import type { GradeRecord } from "grades-frontend-kit";\n'
-        "export const grade = (r: GradeRecord): number => r.percent_grade;\n"
-    )
-    try:
-        refused = _run(str(BIN / "tsc"), "--noEmit", "-p", ".")
-    finally:
-        wrong.unlink()
+    # Inside the package (git-ignored): "grades-frontend-kit" resolves as for the sample.
+    with tempfile.TemporaryDirectory(prefix=".examples-", dir=KIT) as folder:
+        (Path(folder) / "wrong.ts").write_text(
+            'import type { GradeRecord } from "grades-frontend-kit";\n'
+            "export const grade = (r: GradeRecord): number => r.percent_grade;\n"
+        )
+        (Path(folder) / "tsconfig.json").write_text(
+            '{"extends": "../tsconfig.json", "include": ["wrong.ts"]}'
+        )
+        refused = _run(str(BIN / "tsc"), "--noEmit", "-p", folder)
     assert refused.returncode != 0
     assert "wrong.ts" in refused.stdout and "not assignable to type 'number'" in refused.stdout
 
