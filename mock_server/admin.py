@@ -75,7 +75,8 @@ class AdminApi:
 
     def preflight(self) -> WsgiResponse:
         """A CORS preflight: a page may call the admin API with its token (and JSON)."""
-        return self.cors.preflight(ADMIN_METHODS)
+        requested = request.headers.get("Access-Control-Request-Headers")
+        return self.cors.preflight(requested, ADMIN_METHODS)
 
     def count(self) -> Response:
         return _json(200, {"count": len(self.data.current())})

@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         contract=contract,
         data=data,
         auth=Authenticator(settings.tokens, settings.forbidden_tokens),
-        cors=Cors(settings.cors_origins, allowed_methods(contract)),
+        cors=Cors(settings.cors_policy, allowed_methods(contract)),
         validate=QueryValidator(contract, strict=settings.strict_params),
         sticky=StickyScenarios(),
     )

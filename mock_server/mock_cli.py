@@ -60,7 +60,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except (UsageError, SettingsError, GeneratorError) as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+        return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+                     + _next_free_hint(settings, args, environ))  # fmt: skip
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if settings.access_log:
         access_log(app).write_to(sys.stderr)  # queued, written in batches: off the request path
@@ -93,7 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
         description="Mock of the Grades API, from its spec.",
-        epilog="Record fixtures from a live instance: grades-mock record --help",
+        epilog="subcommands:\n"
+        "  grades-mock record --help   record fixtures from a live instance\n"
+        "  grades-mock proxy --help    forward to a real server, judging every answer",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
@@ -107,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generate", type=int, metavar="N", help="serve N synthetic records")
     p.add_argument("--seed", type=int, help="seed of --generate (default 0)")
     p.add_argument("--delay", type=int, metavar="MS", help="delay every grades answer by MS ms")
-    p.add_argument("--cors-origin", help="'*' (default) or comma-separated allowed origins")
+    add_cors_flags(p)
     p.add_argument(
         "--workers", type=int, help="server worker processes (default 2; 1 with --admin-token)"
     )
@@ -134,6 +138,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p  # fmt: skip
 
 
+def add_cors_flags(p: argparse.ArgumentParser) -> None:
+    """The CORS flags, the same for the mock and the proxy (one :class:`CorsPolicy`)."""
+    p.add_argument("--cors-origin", help="'*' (default) or comma-separated allowed origins")
+    p.add_argument(
+        "--cors-credentials",
+        action="store_true",
+        default=None,
+        help="allow credentials (cookies); needs --cors-origin with explicit origins",
+    )
+    p.add_argument(
+        "--cors-allow-headers",
+        metavar="LIST",
+        help="fixed preflight header list (default: echo the headers the browser asks for)",
+    )
+
+
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "host": ("HOST", str),
     "port": ("PORT", lambda v: _integer(v)),
@@ -144,6 +164,8 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "seed": ("SEED", lambda v: _integer(v)),
     "delay_ms": ("DELAY", lambda v: _integer(v)),
     "cors_origin": ("CORS_ORIGIN", str),
+    "cors_credentials": ("CORS_CREDENTIALS", lambda v: _boolean(v)),
+    "cors_allow_headers": ("CORS_ALLOW_HEADERS", str),
     "workers": ("WORKERS", lambda v: _integer(v)),
     "threads": ("THREADS", lambda v: _integer(v)),
     "server": ("SERVER", str),
@@ -222,6 +244,27 @@ def network_warning(settings: Settings) -> str | None:
         f"listening on {settings.host} with the default token {DEFAULT_TOKEN!r}: anyone on "
         "the network can read the data; set --token."
     )
+
+
+PORTS_TRIED = 20
+"""How many ports after a busy one :func:`_next_free_hint` tries."""
+
+
+def _next_free_hint(
+    settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]
+) -> str:
+    """``; port N is free: --port N`` (or the variable the port came from), when one is."""
+    if settings.port == 0:
+        return ""
+    for port in range(settings.port + 1, min(settings.port + PORTS_TRIED, 65535) + 1):
+        try:
+            bind(settings.host, port).close()
+        except OSError:
+            continue
+        variable = _variable("port", args, environ)
+        how = f"{variable}={port}" if variable else f"--port {port}"
+        return f"; port {port} is free: {how} (make run PORT={port})"
+    return ""
 
 
 def _integer(value: str) -> int:

@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 
 import orjson
 from flask import Blueprint
+from flask import request as flask_request
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
@@ -138,7 +139,7 @@ class GradesApi:
 
     def preflight(self) -> WsgiResponse:
         """OPTIONS: the CORS preflight; it carries no credentials, so it needs none."""
-        return self.cors.preflight()
+        return self.cors.preflight(flask_request.headers.get("Access-Control-Request-Headers"))
 
 
 @dataclass

@@ -13,6 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from grades_kit.mock_server.cors import CorsPolicy
+
 DEFAULT_TOKEN = "local-dev-token"
 """Accepted when no ``--token`` is given: for local use only (documented in the README)."""
 
@@ -65,8 +67,13 @@ class Settings:
     delay_ms: int = 0
     cors_origin: str = "*"
     """``*`` or a comma-separated list of origins (the matching one is echoed)."""
+    cors_credentials: bool = False
+    """Answer ``Access-Control-Allow-Credentials: true`` (needs a list of origins, not ``*``)."""
+    cors_allow_headers: str | None = None
+    """A fixed comma-separated preflight header list; ``None`` echoes what the browser asks."""
     workers: int | None = None
-    """Worker processes; ``None``: :data:`DEFAULT_WORKERS`, or 1 with the admin API."""
+    """Worker processes; ``None``: :data:`DEFAULT_WORKERS`, or 1 with the admin API or
+    ``--watch``."""
     server: str = SERVERS[0]
     """``granian`` (fast) or ``gunicorn`` (JSON errors for malformed HTTP too)."""
     threads: int | None = None
@@ -95,15 +102,62 @@ class Settings:
 
     @property
     def worker_count(self) -> int:
-        """The worker processes to run: the explicit setting, else the default for the API."""
+        """The worker processes to run: the explicit setting, else the default; one where the
+        served data lives in the process (the admin API, ``--watch``'s one swap)."""
         if self.workers is not None:
             return self.workers
-        return 1 if self.admin_token is not None else DEFAULT_WORKERS
+        return 1 if self.admin_token is not None or self.watch else DEFAULT_WORKERS
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
         """The configured origins; ``("*",)`` allows every origin."""
         return tuple(o.strip() for o in self.cors_origin.split(",") if o.strip())
+
+    @property
+    def cors_policy(self) -> CorsPolicy:
+        """What the one :class:`~grades_kit.mock_server.cors.Cors` of the app is built from."""
+        return cors_policy(self.cors_origin, self.cors_credentials, self.cors_allow_headers)
+
+
+def cors_policy(origin: str, credentials: bool, allow_headers: str | None) -> CorsPolicy:
+    """The three CORS flags as one policy (the mock's and the proxy's), or a
+    :class:`SettingsError` naming the flag."""
+    origins = tuple(o.strip() for o in origin.split(",") if o.strip())
+    names = None if allow_headers is None else _names(allow_headers)
+    for problem in _cors_problems(origins, credentials, names):
+        raise SettingsError(problem)
+    return CorsPolicy(origins, credentials, names)
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
+def _cors_problems(
+    origins: tuple[str, ...], credentials: bool, names: tuple[str, ...] | None
+) -> list[str]:
+    problems = []
+    if not origins or ("*" in origins and len(origins) > 1):
+        problems.append("cors-origin: give '*' or a comma-separated list of origins")
+    problems.extend(
+        f"cors-origin: {o!r} is not an origin: give scheme://host[:port] without a path, "
+        "e.g. http://localhost:3000 (a browser sends exactly that)"
+        for o in origins
+        if o != "*" and not _is_origin(o)
+    )
+    if credentials and origins == ("*",):
+        problems.append(
+            "cors-credentials: give the origins with --cors-origin (a browser refuses "
+            "credentials with '*')"
+        )
+    if names is not None and not all(_TOKEN.fullmatch(n) for n in names):
+        problems.append(f"cors-allow-headers: {', '.join(names)!r} is not a list of header names")
+    elif names is not None and "authorization" not in {n.lower() for n in names}:
+        problems.append(
+            "cors-allow-headers: the list must include Authorization (the spec's preflight "
+            "allows it)"
+        )
+    return problems
 
 
 def _problems(s: Settings) -> list[str]:
@@ -121,14 +175,8 @@ def _problems(s: Settings) -> list[str]:
         problems.append(f"generate: {s.generate} is not in 0..{MAX_GENERATE}")
     if not 0 <= s.delay_ms <= MAX_DELAY_MS:
         problems.append(f"delay: {s.delay_ms} ms is not in 0..{MAX_DELAY_MS}")
-    if not s.cors_origins or ("*" in s.cors_origins and len(s.cors_origins) > 1):
-        problems.append("cors-origin: give '*' or a comma-separated list of origins")
-    problems.extend(
-        f"cors-origin: {o!r} is not an origin: give scheme://host[:port] without a path, "
-        "e.g. http://localhost:3000 (a browser sends exactly that)"
-        for o in s.cors_origins
-        if o != "*" and not _is_origin(o)
-    )
+    allow_headers = None if s.cors_allow_headers is None else _names(s.cors_allow_headers)
+    problems.extend(_cors_problems(s.cors_origins, s.cors_credentials, allow_headers))
     if s.host and not _HOST.fullmatch(s.host):
         problems.append(f"host: {s.host!r} is not an IP address or a host name")
     if s.workers is not None and not 1 <= s.workers <= 64:
@@ -141,6 +189,7 @@ def _problems(s: Settings) -> list[str]:
     return problems
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%a-z]*")
 
 
@@ -169,6 +218,13 @@ def _admin_problems(s: Settings) -> list[str]:
         problems.append("admin-token: the admin API needs --workers 1 (its state is per process)")
     if not 1 <= s.journal_size <= MAX_JOURNAL:
         problems.append(f"journal-size: {s.journal_size} is not in 1..{MAX_JOURNAL}")
+    if s.fixtures and s.generate is not None:
+        problems.append("generate: serves synthetic records instead of fixtures: drop --fixtures")
+    if s.watch and s.workers not in (None, 1):
+        problems.append(
+            "watch: --watch needs --workers 1 (one process parses and swaps the data, so no "
+            "two requests see different data)"
+        )
     if s.watch and s.generate is not None:
         problems.append("watch: there are no fixture files to watch with --generate")
     return problems

@@ -4,6 +4,10 @@ Polling every half second (no dependency, works on every file system and in cont
 a change of any file's size or modification time, or of a folder's ``*.json`` list, reloads
 everything. The new data replaces the old in one swap only if all of it is valid; an
 invalid edit keeps the previous data serving and logs why.
+
+The mock runs one worker process with ``--watch`` (``Settings.worker_count``): one poller,
+one parse, one swap, so no two requests can ever see two data sets. Workers polling on their
+own reloaded up to a poll interval apart, a window in which two requests disagreed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from grades_kit.mock_server.dataset import DataSet
 from grades_kit.mock_server.fixtures import FixtureError, fixture_files, load_fixtures
 
 POLL_S = 0.5
+RELOAD_REFUSED = "fixtures not reloaded, still serving the previous data: %s"
 log = logging.getLogger("grades_mock.watch")
 
 Signature = tuple[tuple[str, int, int], ...] | str
@@ -61,7 +66,7 @@ class FixtureWatcher:
         try:
             store = load_fixtures(self._paths, self._contract)
         except FixtureError as exc:
-            log.warning("fixtures not reloaded, still serving the previous data: %s", exc)
+            log.warning(RELOAD_REFUSED, exc)
             return False
         self._data.swap(store)
         log.info("fixtures reloaded: %d records", len(store))

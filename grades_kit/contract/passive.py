@@ -119,7 +119,10 @@ class JudgedExchange:
         presented = self._auth_scenario()
         if presented != "unknown-token" and 200 <= status < 300:  # data without a usable token
             yield from rules.auth_rejected(self._judge.contract, presented, status, {}, None)
-        if status >= 500:
+        if status == 500 or (status > 500 and status not in self._judge.contract.statuses()):
+            # A 5xx the operation declares (503 with Retry-After) is the API asking the client
+            # to come back, judged by the declared-status rules; a 500 is a failure whatever
+            # the spec says.
             yield Finding(rules.SERVER_ERROR, f"the upstream answered HTTP {status}")
         if self._bad_request is not None and 200 <= status < 300:
             yield Finding(

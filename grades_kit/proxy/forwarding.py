@@ -8,6 +8,11 @@ log line naming the rule and the request (credentials masked) and is counted at
 answer. With ``--errors`` a violating answer is replaced by a 502 whose ``detail`` names the
 rule.
 
+The answers the proxy makes itself (that 502, the 502/504 of an upstream fault, the tally,
+the preflight of its own paths, ``/openapi.json`` and ``/docs``, which point at the proxy)
+carry the CORS headers of the mock's one :class:`~grades_kit.mock_server.cors.Cors`, so a page
+on another origin reads them as it reads the upstream's.
+
 A grades list streams through: the proxy holds one chunk (64 KiB), the record being parsed
 and what the cross-record invariants remember. Only with ``--errors`` is an answer held
 before it is sent, up to ``ERRORS_BUFFER`` bytes; past that it streams, and a violation
@@ -27,6 +32,7 @@ from urllib.parse import quote
 
 import orjson
 import urllib3
+from flask import Flask
 from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
 from urllib3.exceptions import TimeoutError as UpstreamTimeout
 from werkzeug.datastructures import Headers
@@ -37,7 +43,14 @@ from grades_kit.contract.passive import Judge, JudgedExchange
 from grades_kit.contract.redaction import credentials, mask
 from grades_kit.contract.registry import Finding
 from grades_kit.mock_server.answer import status_line
-from grades_kit.mock_server.errors import error_body, render
+from grades_kit.mock_server.contract_routes import (
+    DOCS_PATH,
+    SPEC_JSON_PATH,
+    SPEC_YAML_PATH,
+    register_documents,
+)
+from grades_kit.mock_server.cors import Cors, CorsPolicy
+from grades_kit.mock_server.errors import error_body, register_error_handlers, render
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -47,6 +60,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("grades_mock.proxy")
 
 TALLY_PATH = "/__proxy/violations"
+OWN_METHODS = ("GET", "HEAD", "OPTIONS")
+"""The methods of the paths the proxy answers itself (the tally, the documents, ``/docs``)."""
 CHUNK = 64 * 1024
 ERRORS_BUFFER = 8 * 1024 * 1024
 """With ``--errors``: the most of one answer held back to be judged before it is sent."""
@@ -67,6 +82,8 @@ class ProxyConfig:
     token: str | None = None
     timeout_s: float = 30.0
     examples: int = 20
+    cors: CorsPolicy = CorsPolicy()
+    """For the answers the proxy makes itself (``--cors-origin`` and the mock's other flags)."""
 
 
 class Tally:
@@ -107,6 +124,10 @@ class ValidatingProxy:
         self.config = config
         self.tally = Tally(config.examples)
         self._judge = Judge(contract or load_contract())
+        self._cors = Cors(config.cors, OWN_METHODS)
+        self._documents = Flask(__name__)
+        register_error_handlers(self._documents)  # JSON errors, as the mock's
+        register_documents(self._documents, self._judge.contract, "proxy", prefer=False)
         self._upstream = config.upstream.rstrip("/")
         self._pool = urllib3.PoolManager(
             maxsize=32,
@@ -116,13 +137,15 @@ class ValidatingProxy:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        if request.path == TALLY_PATH:
-            return render(200, orjson.dumps(self.tally.snapshot()))(environ, start_response)
+        cors = dict(self._cors.headers(request.headers.get("Origin")))
+        own = self._own(request, cors)
+        if own is not None:
+            return own(environ, start_response)
         self.tally.exchange()
         headers = _forwarded(request.headers)
         if self.config.token and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {self.config.token}"
-        report = _Reporter(self.tally, request, headers)
+        report = _Reporter(self.tally, request, headers, cors)
         exchange = self._judge.exchange(request.method, request.path, request.args, headers)
         report(exchange.request(), None)
         try:
@@ -130,8 +153,21 @@ class ValidatingProxy:
         except (HTTPError, OSError) as exc:
             status, detail = _fault(self._upstream, self.config.timeout_s, exc)
             log.warning("%s: %s", report.request_line, detail)
-            return render(status, error_body(detail))(environ, start_response)
+            return render(status, error_body(detail), cors)(environ, start_response)
         return self._answer(upstream, exchange, report)(environ, start_response)
+
+    def _own(self, request: Request, cors: dict[str, str]) -> _Wsgi | None:
+        """The answer to a request for one of the proxy's own paths (None: forward it)."""
+        path = request.path
+        if path == TALLY_PATH and request.method == "OPTIONS":
+            preflight = self._cors.preflight(request.headers.get("Access-Control-Request-Headers"))
+            preflight.headers.extend(cors)
+            return preflight
+        if path == TALLY_PATH:
+            return render(200, orjson.dumps(self.tally.snapshot()), cors)
+        if path in (SPEC_JSON_PATH, SPEC_YAML_PATH, DOCS_PATH) or path.startswith(DOCS_PATH + "/"):
+            return _adding(cors, self._documents)
+        return None
 
     def _send(self, request: Request, headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
         length = request.content_length
@@ -156,7 +192,7 @@ class ValidatingProxy:
         if self.config.errors:
             if _failing(found):
                 upstream.close()  # unread: the connection cannot be reused
-                return _replaced(found, report.request_line)
+                return _replaced(found, report)
             return _Judged(upstream, chunks, exchange, report, status, headers).held()
         return _Judged(upstream, chunks, exchange, report, status, headers).streamed()
 
@@ -164,7 +200,11 @@ class ValidatingProxy:
 class _Reporter:
     """Logs and counts the violations of one exchange (a few lines per rule at most)."""
 
-    def __init__(self, tally: Tally, request: Request, headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, tally: Tally, request: Request, headers: Mapping[str, str], cors: dict[str, str]
+    ) -> None:
+        self.cors = cors
+        """The CORS headers of an answer the proxy makes itself for this request."""
         self._secrets = [credentials(headers.get("Authorization"))]
         self.request_line = mask(f"{request.method} {_target(request.environ)}", self._secrets)
         self._tally, self._logged = tally, Counter[str]()
@@ -214,7 +254,7 @@ class _Judged:
         if _failing(self.violations):
             self._upstream.close()  # maybe unread: the connection cannot be reused
             self._report.summary()
-            return _replaced(self.violations, self._report.request_line)
+            return _replaced(self.violations, self._report)
         if complete:
             self._upstream.release_conn()
             return _respond(self._status, self._headers, iter(held))
@@ -275,11 +315,23 @@ def _respond(status: int, headers: Headers, body: Iterator[bytes]) -> _Wsgi:
     return app
 
 
-def _replaced(findings: list[Finding], request_line: str) -> _Wsgi:
+def _replaced(findings: list[Finding], report: _Reporter) -> _Wsgi:
     first = next(f for f in findings if f.rule.severity.fails)
-    log.warning("%s: answered 502 instead (--errors, [%s])", request_line, first.rule.id)
+    log.warning("%s: answered 502 instead (--errors, [%s])", report.request_line, first.rule.id)
     detail = f"grades-mock proxy: the upstream's answer breaks [{first.rule.id}]: {first.detail}"
-    return render(502, error_body(detail))
+    return render(502, error_body(detail), report.cors)
+
+
+def _adding(headers: Mapping[str, str], app: _Wsgi) -> _Wsgi:
+    """``app`` with ``headers`` added to its answer (the CORS of the proxy's own pages)."""
+
+    def wrapped(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, sent: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*sent, *headers.items()], exc_info)
+
+        return app(environ, start)
+
+    return wrapped
 
 
 def _failing(findings: list[Finding]) -> bool:

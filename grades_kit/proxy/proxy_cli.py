@@ -20,8 +20,12 @@ from granian import Granian
 from granian.constants import Interfaces
 
 from grades_kit.contract.loader import GRADES_PATH, SpecError
+from grades_kit.mock_server.contract_routes import DOCS_PATH, SPEC_JSON_PATH
+from grades_kit.mock_server.cors import CorsPolicy
 from grades_kit.mock_server.granian_server import hardened
 from grades_kit.mock_server.listener import bind
+from grades_kit.mock_server.mock_cli import add_cors_flags
+from grades_kit.mock_server.settings import SettingsError, cors_policy
 from grades_kit.proxy.forwarding import TALLY_PATH, ProxyConfig, ValidatingProxy
 
 if TYPE_CHECKING:
@@ -45,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream")
     p.add_argument("--threads", type=int, default=4, help="requests served at once (default 4)")
     p.add_argument("--examples", type=int, default=20, help=f"examples kept at {TALLY_PATH}")
+    add_cors_flags(p)  # for the answers the proxy makes itself, as the mock's
     return p
 
 
@@ -54,7 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = _upstream_problem(args.upstream)
     if problem is not None:
         return _fail(problem)
-    config = ProxyConfig(args.upstream, args.errors, args.token, args.timeout, args.examples)
+    try:
+        cors = cors_from(args)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    config = ProxyConfig(
+        args.upstream, args.errors, args.token, args.timeout, args.examples, cors=cors
+    )
     try:
         app = ValidatingProxy(config)
         listener = bind(args.host, args.port)
@@ -68,8 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = f"http://{args.host}:{port}"
     print(f"Grades proxy: {base}{GRADES_PATH} -> {config.upstream}{GRADES_PATH}", flush=True)
     print(f"  violations: {base}{TALLY_PATH}   --errors: {config.errors}", flush=True)
+    print(f"  docs:       {base}{DOCS_PATH}   spec: {base}{SPEC_JSON_PATH}", flush=True)
     serve(app, args.host, port, args.threads)
     return 0
+
+
+def cors_from(args: argparse.Namespace) -> CorsPolicy:
+    """The CORS flags as the mock reads them; raises :class:`SettingsError` (one line)."""
+    return cors_policy(
+        args.cors_origin or "*", bool(args.cors_credentials), args.cors_allow_headers
+    )
 
 
 class _Loader:

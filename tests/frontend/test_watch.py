@@ -68,3 +68,10 @@ def test_an_invalid_edit_keeps_the_previous_data(
 def test_watch_needs_fixture_files() -> None:
     with pytest.raises(SettingsError, match="watch"):
         Settings(watch=True, generate=10)
+
+
+def test_watch_serves_from_one_process_so_no_two_requests_disagree() -> None:
+    assert Settings(watch=True).worker_count == 1
+    assert Settings().worker_count > 1
+    with pytest.raises(SettingsError, match="watch: --watch needs --workers 1"):
+        Settings(watch=True, workers=2)

@@ -46,8 +46,27 @@ def test_origin_list_echoes_the_matching_origin(make_client):
 def test_openapi_json_is_the_resolved_spec_pointing_at_the_mock(client, contract):
     document = orjson.loads(client.get("/openapi.json", base_url="http://mock.test:9000").data)
     assert document["servers"] == [{"url": "http://mock.test:9000", "description": "This mock."}]
-    assert document["paths"] == orjson.loads(orjson.dumps(contract.document["paths"]))
+    served = document["paths"][GRADES_PATH]["get"].pop("parameters")
+    assert served[-1]["name"] == "Prefer" and served[-1]["required"] is False
+    spec = orjson.loads(orjson.dumps(contract.document["paths"]))
+    assert served[:-1] == spec[GRADES_PATH]["get"].pop("parameters")
+    assert document["paths"] == spec  # nothing else differs
     assert contract.document["servers"] != document["servers"]  # the shared copy is untouched
+
+
+def test_openapi_json_declares_prefer_with_a_working_example_per_case(client, contract):
+    """/docs offers each case as an example of the optional Prefer header; each one works."""
+    document = orjson.loads(client.get("/openapi.json").data)
+    prefer = document["paths"][GRADES_PATH]["get"]["parameters"][-1]
+    examples = [example["value"] for example in prefer["examples"].values()]
+    forced = {f"code={s}" for s in contract.statuses() if s != 200}
+    assert forced | {f"example={n}" for n in contract.response_examples()} <= set(examples)
+    for value in examples:
+        answer = client.get(GRADES_PATH, headers={**AUTH, "Prefer": value})
+        expected = int(value[5:]) if value.startswith("code=") else 200
+        assert answer.status_code == expected, value
+        assert answer.headers["Preference-Applied"] == value
+    assert "Prefer" not in str(contract.document["paths"])  # spec/openapi.yaml is unchanged
 
 
 def test_openapi_yaml_matches_json(client):
@@ -95,3 +114,49 @@ def test_the_admin_api_answers_a_preflight_without_its_token(make_app):
     assert response.headers["Access-Control-Allow-Origin"] == "http://b.test"
     assert "PUT" in response.headers["Access-Control-Allow-Methods"]
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+
+
+OPEN_EDX = "authorization, content-type, use-jwt-cookie, x-requested-with"
+"""What an Open edX frontend's preflight asks for (frontend-platform's authenticated client)."""
+
+
+def _allowed(response) -> list[str]:
+    return [h.strip() for h in response.headers["Access-Control-Allow-Headers"].split(",")]
+
+
+def test_preflight_echoes_the_headers_the_browser_asks_for(client):
+    response = client.options(
+        GRADES_PATH, headers={**PREFLIGHT, "Access-Control-Request-Headers": OPEN_EDX}
+    )
+    assert {h.lower() for h in _allowed(response)} >= set(OPEN_EDX.split(", ")) | {"prefer"}
+    assert "Access-Control-Request-Headers" in response.headers.getlist("Vary")
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_preflight_never_echoes_what_is_not_a_header_name(client):
+    asked = "authorization, x-evil: 1"
+    response = client.options(
+        GRADES_PATH, headers={**PREFLIGHT, "Access-Control-Request-Headers": asked}
+    )
+    assert _allowed(response) == ["Authorization", "Content-Type", "Prefer"]
+
+
+def test_credentials_echo_the_listed_origin_on_every_answer(make_client):
+    listed = make_client(cors_origin="http://localhost:3000", cors_credentials=True)
+    for response in (
+        listed.options(GRADES_PATH, headers=PREFLIGHT),
+        listed.get(GRADES_PATH, headers={**AUTH, "Origin": "http://localhost:3000"}),
+        listed.get(GRADES_PATH, headers={"Origin": "http://localhost:3000"}),  # the 401
+    ):
+        assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+        assert response.headers["Access-Control-Allow-Credentials"] == "true"
+        assert "Origin" in response.headers.getlist("Vary")
+
+
+def test_a_fixed_allow_list_is_answered_as_given(make_client):
+    strict = make_client(cors_allow_headers="Authorization, Prefer")
+    response = strict.options(
+        GRADES_PATH, headers={**PREFLIGHT, "Access-Control-Request-Headers": OPEN_EDX}
+    )
+    assert _allowed(response) == ["Authorization", "Prefer"]
+    assert "Access-Control-Request-Headers" not in response.headers.getlist("Vary")

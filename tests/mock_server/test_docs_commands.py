@@ -25,6 +25,8 @@ pytestmark = pytest.mark.slow
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DOCUMENTED_BASE = "http://127.0.0.1:8080"
+MSW_BASE = "http://127.0.0.1:8090"
+"""frontend-kit's MSW handlers over HTTP (tests/frontend/test_docs_examples.py runs them)."""
 DOCUMENTED_ADMIN_TOKEN = "e2e-secret"  # docs/frontend.md starts the mock with it
 SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
 ASSIGNMENT = re.compile(r"^([A-Z_]+)=(.*)$")
@@ -58,7 +60,7 @@ def documented_curls() -> list[tuple[str, list[str]]]:
             assignment = ASSIGNMENT.match(line.strip())
             if assignment:
                 variables[assignment.group(1)] = shlex.split(assignment.group(2))[0]
-            elif line.strip().startswith("curl "):
+            elif line.strip().startswith("curl ") and MSW_BASE not in line:
                 expanded = line
                 for name, value in variables.items():
                     expanded = re.sub(rf"\$\{{?{name}\}}?\b", value, expanded)

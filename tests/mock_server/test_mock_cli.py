@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -26,10 +27,11 @@ def test_env_vars_fill_every_setting():
         "GRADES_MOCK_FIXTURES": "a.json:b",
         "GRADES_MOCK_TOKENS": "one, two",
         "GRADES_MOCK_FORBIDDEN_TOKENS": "three",
-        "GRADES_MOCK_GENERATE": "100",
         "GRADES_MOCK_SEED": "4",
         "GRADES_MOCK_DELAY": "50",
         "GRADES_MOCK_CORS_ORIGIN": "http://localhost:3000",
+        "GRADES_MOCK_CORS_CREDENTIALS": "true",
+        "GRADES_MOCK_CORS_ALLOW_HEADERS": "Authorization, X-Requested-With",
         "GRADES_MOCK_WORKERS": "2",
         "GRADES_MOCK_STRICT_PARAMS": "true",
         "GRADES_MOCK_SPEC": "spec/openapi.yaml",
@@ -39,10 +41,25 @@ def test_env_vars_fill_every_setting():
     }
     assert _settings([], env) == Settings(
         host="127.0.0.2", port=9001, fixtures=(Path("a.json"), Path("b")),
-        tokens=("one", "two"), forbidden_tokens=("three",), generate=100, seed=4, delay_ms=50,
-        cors_origin="http://localhost:3000", workers=2, strict_params=True,
+        tokens=("one", "two"), forbidden_tokens=("three",), seed=4, delay_ms=50,
+        cors_origin="http://localhost:3000", cors_credentials=True,
+        cors_allow_headers="Authorization, X-Requested-With", workers=2, strict_params=True,
         spec_path=Path("spec/openapi.yaml"), server="gunicorn", threads=3, access_log=False,
     )  # fmt: skip
+
+
+def test_generate_with_fixtures_is_one_line_and_exit_2(capsys):
+    assert main(["--fixtures", "fixtures", "--generate", "10"], environ={}) == 2
+    err = capsys.readouterr().err
+    assert err == "grades-mock: error: generate: serves synthetic records instead of fixtures: " \
+        "drop --fixtures\n"  # fmt: skip
+
+
+def test_help_lists_the_subcommands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"], environ={})
+    out = capsys.readouterr().out
+    assert "grades-mock record --help" in out and "grades-mock proxy --help" in out
 
 
 def test_engine_threads_follow_the_engine_unless_given():
@@ -77,6 +94,10 @@ def test_flags_win_over_env_vars():
         ([], {"GRADES_MOCK_STRICT_PARAMS": "perhaps"}, "GRADES_MOCK_STRICT_PARAMS: 'perhaps'"),
         (["--fixtures", "/nonexistent.json"], {}, "/nonexistent.json: no such file or folder"),
         (["--spec", "/nonexistent.yaml"], {}, "/nonexistent.yaml: no such file"),
+        (["--cors-credentials"], {}, "cors-credentials: give the origins with --cors-origin"),
+        ([], {"GRADES_MOCK_CORS_CREDENTIALS": "1"}, "GRADES_MOCK_CORS_CREDENTIALS: cors-cred"),
+        (["--cors-allow-headers", "Prefer"], {}, "must include Authorization"),
+        (["--cors-allow-headers", "Authorization, X:Y"], {}, "is not a list of header names"),
     ],
 )
 def test_bad_values_give_one_line_and_exit_2(capsys, argv, env, message):
@@ -100,8 +121,13 @@ def test_port_in_use_gives_one_line_and_exit_2(capsys):
         taken.listen(1)
         port = taken.getsockname()[1]
         assert main(["--port", str(port)], {}) == 2
-    err = capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert main([], {"GRADES_MOCK_PORT": str(port)}) == 2
+        from_env = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err and err.count("\n") == 1
+    free = re.search(r"; port (\d+) is free: --port (\d+) \(make run PORT=(\d+)\)$", err)
+    assert free and len(set(free.groups())) == 1 and int(free[1]) > port, err
+    assert re.search(r"is free: GRADES_MOCK_PORT=\d+ \(make run PORT=\d+\)$", from_env)
 
 
 def test_argparse_rejects_non_integers(capsys):
@@ -123,6 +149,7 @@ BAD_ENV = {
     "DELAY": "99999", "CORS_ORIGIN": "localhost:3000", "WORKERS": "0", "THREADS": "0",
     "SERVER": "nginx", "STRICT_PARAMS": "maybe", "SPEC": "/nonexistent.yaml",
     "ADMIN_TOKEN": " x ", "JOURNAL_SIZE": "0", "WATCH": "maybe", "ACCESS_LOG": "maybe",
+    "CORS_CREDENTIALS": "maybe", "CORS_ALLOW_HEADERS": "Prefer",
 }  # fmt: skip
 
 

@@ -240,18 +240,22 @@ def test_the_cli_serves_the_proxy_with_granian() -> None:
     with serve_in_thread(mock) as up:
         port = free_port()
         process = subprocess.Popen(
-            [CLI, "proxy", "--upstream", up, "--port", str(port)],
+            [CLI, "proxy", "--upstream", up, "--port", str(port),
+             "--cors-origin", ORIGIN, "--cors-credentials"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
             answer = _first_answer(base + GRADES_PATH, process)
-            tally = requests.get(base + "/__proxy/violations", timeout=10).json()
+            own = requests.get(base + "/__proxy/violations", headers={"Origin": ORIGIN}, timeout=10)
+            tally = own.json()
         finally:
             process.send_signal(signal.SIGTERM)
             out, _ = process.communicate(timeout=20)
     assert answer.status_code == 200 and len(answer.json()) > 100
     assert tally["violations"] == 0 and tally["exchanges"] == 1
+    assert own.headers["Access-Control-Allow-Origin"] == ORIGIN  # the CORS flags reach it
+    assert own.headers["Access-Control-Allow-Credentials"] == "true"
     assert f"{base}{GRADES_PATH} -> {up}{GRADES_PATH}" in out
 
 
