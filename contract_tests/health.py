@@ -41,6 +41,7 @@ MAX_WAIT_S = 60.0
 DEFAULT_WAIT_S = 1.0
 """The wait before retrying a ``429`` that says nothing about when to come back."""
 LINE_LIMIT = 120
+WAITED_MS = "waited_ms"
 _GATEWAY_WORDS = {
     502: "a gateway could not get an answer from the instance",
     503: "the instance says it is unavailable",
@@ -101,6 +102,13 @@ class Budget:
     sent: Counter[str] = field(default_factory=Counter)
     """Every request sent under this budget, by method (each attempt counts; the summary
     prints the total, so a run's cost to the instance is never a guess)."""
+    throttled: Counter[str] = field(default_factory=Counter)
+    """Answers waited out (``429``/``503`` with ``Retry-After``) by status, and under
+    :data:`WAITED_MS` the milliseconds spent waiting: a slow run says why."""
+
+    def note_wait(self, status: int, seconds: float) -> None:
+        self.throttled[str(status)] += 1
+        self.throttled[WAITED_MS] += round(seconds * 1000)
 
     def fail(self, exc: NoVerdict) -> NoVerdict:
         """Remember ``exc`` (the plugin ends the run with exit 2) and return it to raise."""
@@ -157,6 +165,7 @@ def call_patiently(
             break
         if attempt == MAX_RETRIES:
             raise budget.fail(InstanceRateLimited(_still_refusing(status, retry_after), request))
+        budget.note_wait(status, wait)
         budget.sleep(wait, request)
     if status in GATEWAY_STATUSES:
         problem = f"got HTTP {status} ({_GATEWAY_WORDS[status]})"

@@ -24,10 +24,27 @@ ENV_BASE_URL = "GRADES_BASE_URL"
 ENV_TOKEN = "GRADES_TOKEN"
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 RATE_LIMIT_PATTERN = re.compile(r"^([1-9][0-9]*)/([smhd])$")
+AUTO = "auto"
+"""``--workers auto``: one per CPU this process may use; ``--rate-limit auto``: no fixed pace,
+only the server's ``Retry-After`` (both as Schemathesis means them)."""
 
 
 class UsageProblem(ValueError):
     """A flag or environment value the suite cannot run with (exit 2, one line)."""
+
+
+def workers(raw: str) -> int:
+    """``--workers N`` or ``auto``: the CPUs this process may run on, as Schemathesis counts."""
+    if raw == AUTO:
+        usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        return len(usable) if usable else os.cpu_count() or 1
+    try:
+        count = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number or auto, not {raw!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {count}")
+    return count
 
 
 @dataclass(frozen=True)
@@ -121,15 +138,16 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag(
         "--rate-limit",
-        "at most N requests per s/m/h/d, e.g. 10/s, 600/m",
+        "at most N requests per s/m/h/d, e.g. 10/s, 600/m; auto: no fixed pace, only the "
+        "server's Retry-After (honoured in every mode)",
         "rate_limit",
         metavar="N/UNIT",
     ),
     Flag(
         "--workers",
-        "run test items in N processes (pytest-xdist)",
+        "run test items in N processes (pytest-xdist); auto: one per usable CPU",
         None,
-        type=int,
+        type=workers,
         metavar="N",
         pytest_name="-n",
     ),
@@ -217,8 +235,10 @@ def build_options(
     secret = token if token is not None else os.environ.get(ENV_TOKEN, "")
     if not secret.strip():
         raise UsageProblem(f"no token: pass --token or set {ENV_TOKEN}")
-    if rate_limit is not None and not RATE_LIMIT_PATTERN.match(rate_limit):
-        raise UsageProblem(f"--rate-limit must look like 10/s, 600/m or 1000/h, not {rate_limit!r}")
+    if rate_limit not in (None, AUTO) and not RATE_LIMIT_PATTERN.match(rate_limit):
+        raise UsageProblem(
+            f"--rate-limit must look like 10/s, 600/m or 1000/h, or be auto, not {rate_limit!r}"
+        )
     _positive("--max-examples", max_examples)
     _positive("--max-time", max_time_s)
     _positive("--max-response-ms", max_response_ms)
@@ -275,6 +295,8 @@ def rate_limit_per_worker(rate_limit: str, workers: int) -> str:
     Rounded down, so the workers together never exceed the limit; a limit lower than the
     number of workers cannot be split and is a usage problem, not a silent overrun.
     """
+    if rate_limit == AUTO:
+        return AUTO
     match = RATE_LIMIT_PATTERN.match(rate_limit)
     if match is None:
         raise UsageProblem(f"--rate-limit must look like 10/s, 600/m or 1000/h, not {rate_limit!r}")

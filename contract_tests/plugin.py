@@ -46,6 +46,7 @@ from grades_kit.contract_tests.options import (
 )
 from grades_kit.contract_tests.readiness import preflight_problem
 from grades_kit.contract_tests.schema import DISABLED_CHECKS, build_schema
+from grades_kit.contract_tests.tally import RequestTally
 from grades_kit.contract_tests.traffic import FORMAT, TrafficLog
 from grades_kit.contract_tests.transport import Pace, pacer, polite_session, route_through
 from grades_kit.contract_tests.verdict import (
@@ -193,6 +194,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     options = state.options
     config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
+    tally = RequestTally(state.budget, _is_worker(config))
+    config.pluginmanager.register(tally, "grades-contract-tally")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
     _quiet_unless_verbose(config)
     _keep_hypothesis_files_out_of_the_callers_directory()
@@ -396,10 +399,6 @@ class RunTracker:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
-        if not getattr(terminalreporter.config.option, "numprocesses", None):  # not under xdist
-            counts = self.state.budget.sent
-            methods = ", ".join(f"{n} {method}" for method, n in sorted(counts.items()))
-            write(f"{PREFIX}: {counts.total()} requests sent, the preflight included ({methods})")
         for advisory in self.state.advisories[:5]:
             write(f"{PREFIX}: advisory: {advisory}")
         if self.options.max_time_s is not None:

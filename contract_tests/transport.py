@@ -21,6 +21,7 @@ from schemathesis.schemas import BaseSchema
 from schemathesis.transport.requests import RequestsTransport
 
 from grades_kit.contract_tests.health import Budget, call_patiently, request_line
+from grades_kit.contract_tests.options import AUTO
 from grades_kit.contract_tests.redact import mask_token
 from grades_kit.contract_tests.traffic import TrafficLog
 
@@ -30,8 +31,12 @@ LAST_ATTEMPT_MS = "grades_contract_last_attempt_ms"
 
 
 def pacer(rate_limit: str | None, base_url: str) -> Pace | None:
-    """One limiter for every request of this process (``--rate-limit``, this worker's share)."""
-    if rate_limit is None:
+    """One limiter for every request of this process (``--rate-limit``, this worker's share).
+
+    ``auto`` paces nothing: the server's ``Retry-After`` alone slows the run, as it does in
+    every mode (:func:`contract_tests.health.call_patiently`).
+    """
+    if rate_limit is None or rate_limit == AUTO:
         return None
     limiter = build_limiter(rate_limit)
 

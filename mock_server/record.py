@@ -55,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0] if __doc__ else "")
+    p = argparse.ArgumentParser(
+        prog=PROG, description=__doc__.splitlines()[0] if __doc__ else "", allow_abbrev=False
+    )
     p.add_argument(
         "--from",
         dest="source",

@@ -25,7 +25,7 @@ import requests
 from bench.servers import PRISM, free_port, prism_argv, start
 from bench.workloads import ready_request
 from grades_kit.contract.loader import load_contract
-from grades_kit.contract_tests.contract_cli import PACKAGE_DIR, build_parser, pytest_argv
+from grades_kit.contract_tests.contract_cli import PACKAGE_DIR, PLUGINS, build_parser, pytest_argv
 from grades_kit.contract_tests.options import FLAGS, plugin_flags
 from grades_kit.contract_tests.redact import Pseudonyms
 from grades_kit.contract_tests.traffic import TrafficLog
@@ -49,16 +49,18 @@ def two_root_causes() -> Callable[..., Iterable[bytes]]:
     return lambda environ, start_response: everything(_accept_any_token(environ), start_response)
 
 
-def run(base_url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    base_url: str, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The console script with the token in the environment, as the docs tell users to."""
-    env = {"GRADES_TOKEN": TOKEN, "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(cwd or "/tmp")}
+    base = {"GRADES_TOKEN": TOKEN, "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(cwd or "/tmp")}
     return subprocess.run(
         [GRADES_CONTRACT, "--base-url", base_url, *args],
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
-        env=env,
+        env={**base, **(env or {})},
         cwd=cwd,
     )
 
@@ -221,7 +223,9 @@ def test_the_cli_forwards_every_flag_but_the_token_to_pytest() -> None:
     argv = ["--base-url", "http://h", "--token", "s3cret", "--workers", "2", "--record-bodies"]
     forwarded = pytest_argv(build_parser().parse_args([*argv, "--junit-xml", "j.xml", "-v"]))
     assert "s3cret" not in forwarded and "--token" not in forwarded
-    assert forwarded[3:] == [
+    plugins = [part for plugin in PLUGINS for part in ("-p", plugin)]
+    assert forwarded[3 : 3 + len(plugins)] == plugins  # autoloading is off: these alone
+    assert forwarded[3 + len(plugins) :] == [
         "-v",
         "--base-url",
         "http://h",
