@@ -69,6 +69,8 @@ class RunOptions:
     """The whole run's budget: past it, nothing more is sent and the run ends with exit 2."""
     record_bodies: bool = False
     """Keep raw response bodies in the traffic record (personal data included): local only."""
+    allow_partial: bool = False
+    """A run cut by ``--max-time`` is judged on what ran, instead of "no verdict"."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag(
         "--max-time",
-        "stop generating after S seconds (what was not sent is skipped)",
+        "the run's budget: no request starts after S seconds (a cut run is no verdict, exit 2, "
+        "unless --allow-partial)",
         "max_time_s",
         type=float,
         metavar="S",
@@ -160,14 +163,22 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag(
         "--report-dir",
-        "record every exchange as JSON Lines in DIR/traffic.jsonl (emails and usernames masked)",
+        "record every exchange as HAR 1.2 in DIR/traffic.har (token masked, emails and "
+        "usernames pseudonymised)",
         "report_dir",
         metavar="DIR",
     ),
     Flag(
         "--record-bodies",
-        "keep raw response bodies in the traffic record (local debugging only: personal data)",
+        "keep real values in the traffic record, to replay a failure exactly (local "
+        "debugging only: personal data, never upload it)",
         "record_bodies",
+        switch=True,
+    ),
+    Flag(
+        "--allow-partial",
+        "judge a run cut by --max-time on what ran, instead of no verdict",
+        "allow_partial",
         switch=True,
     ),
     Flag(
@@ -226,6 +237,7 @@ def build_options(
     request_timeout_s: float | None,
     max_duration_s: float | None = None,
     record_bodies: bool = False,
+    allow_partial: bool = False,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -258,6 +270,7 @@ def build_options(
         request_timeout_s=request_timeout_s or DEFAULT_REQUEST_TIMEOUT_S,
         max_duration_s=max_duration_s,
         record_bodies=bool(record_bodies),
+        allow_partial=bool(allow_partial),
     )
 
 

@@ -26,9 +26,11 @@ from schemathesis.core.transport import USER_AGENT
 from schemathesis.schemas import BaseSchema
 
 from grades_kit.contract.loader import Contract, load_contract
+from grades_kit.contract.redaction import Pseudonyms
 from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.health import (
     Budget,
+    Cut,
     NoVerdict,
     OutOfTime,
     as_record,
@@ -52,6 +54,7 @@ from grades_kit.contract_tests.transport import Pace, pacer, polite_session, rou
 from grades_kit.contract_tests.verdict import (
     VIOLATIONS_PROPERTY,
     Verdict,
+    Violation,
     as_property,
     from_property,
     violations_of,
@@ -92,12 +95,16 @@ class RunState:
     budget: Budget
     pace: Pace | None = None
     """The one ``--rate-limit`` limiter of this process (this worker's share)."""
-    deadline: float | None = None
-    """When ``--max-time`` stops generating (a soft limit: what ran still gets a verdict)."""
     no_verdict: list[tuple[str, str, str]] = field(default_factory=list)
     """Why the run cannot judge the instance (see :mod:`contract_tests.health`): exit 2."""
     advisories: list[str] = field(default_factory=list)
     failed: bool = False
+    failure: BaseException | None = None
+    """The running test's first failure: what a replay cut by ``--max-time`` raises again."""
+    people: Pseudonyms = field(default_factory=lambda: Pseudonyms(""))
+    """The run's one pseudonymiser (keyed by the token): every report masks with it."""
+    partial: int = 0
+    """Tests cut or never started because ``--max-time`` was spent: the run is partial."""
     verdict: Verdict = field(default_factory=Verdict)
     examples: list[int] = field(default_factory=lambda: [0, 0, 0])
     """Schema-driven examples generated, sent and cut by ``--max-time``, not yet reported."""
@@ -109,7 +116,7 @@ class RunState:
     session: pytest.Session | None = None
 
     def out_of_time(self) -> bool:
-        return self.deadline is not None and time.monotonic() > self.deadline
+        return self.budget.spent()
 
     def no_verdict_reason(self) -> str | None:
         """The one-line reason for exit 2, or ``None`` when the run could judge the instance."""
@@ -118,7 +125,9 @@ class RunState:
 
     def session_for(self, traffic: TrafficLog | None, source: str) -> requests.Session:
         """A session on the run's one road (budget, pacing, Retry-After, traffic record)."""
-        return polite_session(self.budget, self.options.token, self.pace, traffic, source)
+        return polite_session(
+            self.budget, self.options.token, self.pace, traffic, source, self.people
+        )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -174,6 +183,7 @@ def _prepare(config: pytest.Config) -> RunState:
     if rate is not None and workers > 1:  # each worker paces itself with its share
         rate = rate_limit_per_worker(rate, workers)
     state = RunState(options, _budget(options, get("run_started_at")))
+    state.people = Pseudonyms(options.token)  # the same pseudonyms in every worker's reports
     state.pace = pacer(rate, options.base_url)
     config.stash[STATE_KEY] = state
     return state
@@ -235,12 +245,19 @@ def _keep_hypothesis_files_out_of_the_callers_directory() -> None:
 
 
 def _budget(options: RunOptions, started_at: float | None) -> Budget:
-    """The run's deadline counts from ``started_at`` (the CLI's start, epoch seconds) or now."""
-    deadline = None
-    if options.max_duration_s is not None:
-        elapsed = max(0.0, time.time() - started_at) if started_at is not None else 0.0
-        deadline = time.monotonic() + options.max_duration_s - elapsed
-    return Budget(options.request_timeout_s, deadline, options.max_duration_s)
+    """The run's deadlines count from ``started_at`` (the CLI's start, epoch seconds) or now."""
+    elapsed = max(0.0, time.time() - started_at) if started_at is not None else 0.0
+
+    def at(seconds: float | None) -> float | None:
+        return None if seconds is None else time.monotonic() + seconds - elapsed
+
+    return Budget(
+        options.request_timeout_s,
+        at(options.max_duration_s),
+        options.max_duration_s,
+        cut_at=at(options.max_time_s),
+        max_time_s=options.max_time_s,
+    )
 
 
 def _restore_node_nodeid() -> None:
@@ -310,15 +327,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None and session.config.getoption("verbose") < 0:
         terminal.write_line(_header_line(state.options))  # pytest's header is off in -q
-    if state.options.max_time_s is not None:
-        state.deadline = time.monotonic() + state.options.max_time_s
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash.get(STATE_KEY, None)
     if state is None:
         return
-    state.cut_in_test = False
+    state.cut_in_test, state.failure = False, None
     reason = state.no_verdict_reason()
     if reason is not None:
         pytest.skip(f"not run: {reason}")  # under pytest-xdist: this worker's items after it
@@ -347,12 +362,15 @@ class RunTracker:
         if call.when == "call" and report.passed and self.state.cut_in_test:
             reason = f"--max-time of {self.options.max_time_s:g} s reached: examples cut"
             report.outcome, report.longrepr = "skipped", (str(item.path), 0, reason)
+        if call.excinfo is not None and isinstance(call.excinfo.value, Cut):
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), 0, str(call.excinfo.value))
         if call.excinfo is None or not report.failed:
             return report
         if isinstance(call.excinfo.value, NoVerdict):
             report.user_properties.append((NO_VERDICT_PROPERTY, as_record(call.excinfo.value)))
             return report
-        violations = violations_of(call.excinfo.value)
+        violations = [self._masked(v) for v in violations_of(call.excinfo.value)]
         report.user_properties.append((VIOLATIONS_PROPERTY, as_property(violations)))
         first = f"[{violations[0].rule}] {violations[0].reason}"
         if item.config.getoption("verbose") > 0:
@@ -365,13 +383,19 @@ class RunTracker:
             report.longrepr = "\n".join([first, *curl, *more])
         return report
 
+    def _masked(self, violation: Violation) -> Violation:
+        """Reports carry no learner's username or email (nor the token): the pseudonyms."""
+        text = self.state.people.text
+        return Violation(violation.rule, text(violation.reason), text(violation.curl))
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == EXAMPLES_PROPERTY:
                 counts = [int(part) for part in value]  # type: ignore[attr-defined]
                 self.state.totals = [a + b for a, b in zip(self.state.totals, counts, strict=True)]
-        if report.skipped and report.when == "setup" and "--max-time" in str(report.longrepr):
-            self.state.not_run += 1
+        if report.skipped and "--max-time" in str(report.longrepr):
+            self.state.partial += 1
+            self.state.not_run += report.when == "setup"
         if not report.failed:
             return
         self.state.failed = True
@@ -395,7 +419,19 @@ class RunTracker:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.state.no_verdict_reason() is not None:
             session.exitstatus = EXIT_CANNOT_JUDGE
+        elif self.partial_reason() is not None and session.exitstatus in (0, 5):
+            session.exitstatus = EXIT_CANNOT_JUDGE
         self.exit_status = int(session.exitstatus)
+
+    def partial_reason(self) -> str | None:
+        """Why a run that met no violation cannot pass: part of its profile never ran."""
+        if not self.state.partial or self.options.allow_partial:
+            return None
+        return (
+            f"--max-time of {self.options.max_time_s:g} s reached: {self.state.partial} "
+            "test(s) cut or not started, so part of the profile never ran; --allow-partial "
+            "judges what ran"
+        )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
@@ -411,7 +447,7 @@ class RunTracker:
         if self.options.report_dir is not None:
             write(
                 f"{PREFIX}: traffic record ({FORMAT}, {_masking(self.options)}): "
-                f"{self.options.report_dir / 'traffic*.jsonl'}"
+                f"{self.options.report_dir / 'traffic*.har'}"
             )
         if self.state.no_verdict_reason() is None and self.state.verdict.rules:
             for line in self.state.verdict.summary_lines():
@@ -425,6 +461,8 @@ class RunTracker:
         reason = self.state.no_verdict_reason()
         if reason is not None:
             _last_line(f"{reason}; no verdict")
+        elif status == EXIT_CANNOT_JUDGE and self.partial_reason() is not None:
+            _last_line(f"no verdict: {self.partial_reason()}")
         elif status == 1 and self.state.verdict.rules:
             _last_line(self.state.verdict.last_line(self.options.seed))
         elif status not in (None, 0, 5):
@@ -432,7 +470,9 @@ class RunTracker:
 
 
 def _masking(options: RunOptions) -> str:
-    return "raw bodies" if options.record_bodies else "token, emails and usernames masked"
+    if options.record_bodies:
+        return "real values, token masked: local only, never upload it"
+    return "token masked, emails and usernames pseudonymised"
 
 
 def _record(value: object) -> tuple[str, str, str]:
@@ -457,14 +497,20 @@ def contract() -> Contract:
 
 
 @pytest.fixture(scope="session")
-def traffic(run_options: RunOptions, pytestconfig: pytest.Config) -> TrafficLog | None:
+def traffic(
+    run_options: RunOptions, run_state: RunState, pytestconfig: pytest.Config
+) -> Iterator[TrafficLog | None]:
     """The replayable traffic record, when ``--report-dir`` (or the fuzz profile) asks for it."""
     if run_options.report_dir is None:
-        return None
+        yield None
+        return
     # This run's own pytest-xdist worker id, from its config: an inherited environment variable
     # would also name the worker of an outer pytest that started grades-contract.
     worker = getattr(pytestconfig, "workerinput", {}).get("workerid")
-    return TrafficLog(run_options.report_dir, run_options.token, worker, run_options.record_bodies)
+    people = None if run_options.record_bodies else run_state.people
+    log = TrafficLog(run_options.report_dir, run_options.token, people, worker)
+    yield log
+    log.close()
 
 
 @pytest.fixture(scope="session")
