@@ -64,6 +64,10 @@ class Pseudonyms:
     def username(self, value: str) -> str:
         return self._learn(value, f"learner_{self.pseudonym('username', value)}")
 
+    def _unlearned(self, value: str) -> str:
+        """A queried username's pseudonym: not learned, a generated value is nobody's."""
+        return f"learner_{self.pseudonym('username', value)}"
+
     def email(self, value: str) -> str:
         return self._learn(value, f"learner_{self.pseudonym('email', value.lower())}@example.com")
 
@@ -91,7 +95,9 @@ class Pseudonyms:
     def url(self, url: str) -> str:
         """``url`` with the ``username`` of its query (and any email or known value) replaced."""
         parts = urlsplit(url)
-        query = [(k, self.username(v) if k == "username" else v) for k, v in parse_qsl(parts.query)]
+        query = [
+            (k, self._unlearned(v) if k == "username" else v) for k, v in parse_qsl(parts.query)
+        ]
         masked = parts._replace(query=urlencode(query)) if parts.query else parts
         return self.text(urlunsplit(masked))
 
