@@ -19,9 +19,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from grades_kit.contract_tests.profiles import PROFILES, Profile
+from grades_kit.contract_tests.reports.baseline import BaselineProblem, load
 
 ENV_BASE_URL = "GRADES_BASE_URL"
 ENV_TOKEN = "GRADES_TOKEN"
+ENV_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+ENV_ACTIONS = "GITHUB_ACTIONS"
+PLUGIN_PREFIX = "--grades-"
+"""Plugin options whose CLI name pytest already owns are declared under this prefix."""
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 RATE_LIMIT_PATTERN = re.compile(r"^([1-9][0-9]*)/([smhd])$")
 AUTO = "auto"
@@ -71,6 +76,22 @@ class RunOptions:
     """Keep raw response bodies in the traffic record (personal data included): local only."""
     allow_partial: bool = False
     """A run cut by ``--max-time`` is judged on what ran, instead of "no verdict"."""
+    reports: GateReports = field(default_factory=lambda: GateReports())
+
+
+@dataclass(frozen=True)
+class GateReports:
+    """Where the deploy gate's reports go (:mod:`contract_tests.reports`); ``None``: not wanted."""
+
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    verdict_json: Path | None = None
+    sarif: Path | None = None
+    junit_xml: Path | None = None
+    step_summary: Path | None = None
+    """``$GITHUB_STEP_SUMMARY``: the Markdown summary is appended there."""
+    annotations: bool = False
+    """``GITHUB_ACTIONS=true``: one ``::error``/``::warning`` line per rule."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +114,17 @@ class Flag:
     secret: bool = False
     """Never forwarded as an argument (``ps`` shows arguments): the environment carries it."""
 
-    def add_to(self, add: Callable[..., Any]) -> None:
+    def add_to(self, add: Callable[..., Any], name: str | None = None) -> None:
         """Declare the flag with argparse's ``add_argument`` or pytest's ``addoption``."""
-        kwargs: dict[str, Any] = {"help": argparse.SUPPRESS if self.hidden else self.help}
+        kwargs: dict[str, Any] = {
+            "help": argparse.SUPPRESS if self.hidden else self.help,
+            "dest": self.dest,
+        }
         if self.switch:
             kwargs["action"] = "store_true"
         else:
             kwargs.update(type=self.type, metavar=self.metavar, choices=self.choices)
-        add(self.name, **{k: v for k, v in kwargs.items() if v is not None})
+        add(name or self.name, **{k: v for k, v in kwargs.items() if v is not None})
 
     @property
     def dest(self) -> str:
@@ -156,10 +180,35 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag(
         "--junit-xml",
-        "write a JUnit XML report (for CI)",
-        None,
+        "write a JUnit XML report, one test case per rule (for CI)",
+        "junit_xml",
         metavar="PATH",
-        pytest_name="--junitxml",
+        pytest_name=f"{PLUGIN_PREFIX}junit-xml",  # pytest's own --junit-xml names test ids
+    ),
+    Flag(
+        "--baseline",
+        "known violations (YAML: rule, fingerprint, reason, owner, expires): they pass until "
+        "they expire; new ones fail",
+        "baseline",
+        metavar="FILE",
+    ),
+    Flag(
+        "--write-baseline",
+        "write this run's findings as a starting baseline (fill in reason and owner)",
+        "write_baseline",
+        metavar="FILE",
+    ),
+    Flag(
+        "--verdict-json",
+        "write the verdict as JSON (schema: contract_tests/reports/verdict.schema.json)",
+        "verdict_json",
+        metavar="FILE",
+    ),
+    Flag(
+        "--sarif",
+        "write SARIF 2.1.0 (spec lines as locations) for GitHub code scanning",
+        "sarif",
+        metavar="FILE",
     ),
     Flag(
         "--report-dir",
@@ -215,7 +264,11 @@ FLAGS: tuple[Flag, ...] = (
 
 def plugin_flags() -> Iterator[Flag]:
     """The flags the pytest plugin declares (the rest are pytest's or pytest-xdist's own)."""
-    return (flag for flag in FLAGS if flag.pytest_name is None)
+    return (
+        flag
+        for flag in FLAGS
+        if flag.pytest_name is None or flag.pytest_name.startswith(PLUGIN_PREFIX)
+    )
 
 
 def option_values(get: Callable[[str], Any]) -> dict[str, Any]:
@@ -238,6 +291,11 @@ def build_options(
     max_duration_s: float | None = None,
     record_bodies: bool = False,
     allow_partial: bool = False,
+    junit_xml: str | None = None,
+    baseline: str | None = None,
+    write_baseline: str | None = None,
+    verdict_json: str | None = None,
+    sarif: str | None = None,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -271,7 +329,31 @@ def build_options(
         max_duration_s=max_duration_s,
         record_bodies=bool(record_bodies),
         allow_partial=bool(allow_partial),
+        reports=GateReports(
+            baseline=_baseline(baseline),
+            write_baseline=_path(write_baseline),
+            verdict_json=_path(verdict_json),
+            sarif=_path(sarif),
+            junit_xml=_path(junit_xml),
+            step_summary=_path(os.environ.get(ENV_STEP_SUMMARY)),
+            annotations=os.environ.get(ENV_ACTIONS) == "true",
+        ),
     )
+
+
+def _path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
+
+
+def _baseline(raw: str | None) -> Path | None:
+    """The ``--baseline`` file, checked against its schema now: a bad one is exit 2 at once."""
+    if not raw:
+        return None
+    try:
+        load(Path(raw))
+    except BaselineProblem as exc:
+        raise UsageProblem(str(exc)) from None
+    return Path(raw)
 
 
 def _base_url(raw: str) -> str:

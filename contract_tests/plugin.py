@@ -47,6 +47,7 @@ from grades_kit.contract_tests.options import (
     rate_limit_per_worker,
 )
 from grades_kit.contract_tests.readiness import preflight_problem
+from grades_kit.contract_tests.reports.gate import GateReports
 from grades_kit.contract_tests.schema import DISABLED_CHECKS, build_schema
 from grades_kit.contract_tests.tally import RequestTally
 from grades_kit.contract_tests.traffic import FORMAT, TrafficLog
@@ -133,7 +134,7 @@ class RunState:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grades-contract", "Grades API contract suite")
     for flag in plugin_flags():
-        flag.add_to(group.addoption)
+        flag.add_to(group.addoption, flag.pytest_name)
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -203,9 +204,13 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageProblem as exc:  # e.g. plain pytest with -p: cmdline_main did not run
         raise pytest.UsageError(str(exc)) from None
     options = state.options
-    config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
+    tracker = RunTracker(state, options)
+    config.pluginmanager.register(tracker, "grades-contract-tracker")
     tally = RequestTally(state.budget, _is_worker(config))
     config.pluginmanager.register(tally, "grades-contract-tally")
+    if not _is_worker(config):
+        gate = GateReports(options, state.verdict, tally, state.no_verdict_reason, tracker)
+        config.pluginmanager.register(gate, "grades-contract-gate")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
     _quiet_unless_verbose(config)
     _keep_hypothesis_files_out_of_the_callers_directory()

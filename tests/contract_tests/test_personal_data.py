@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from grades_kit.mock_server import Settings, create_app
 from tests.contract_tests.broken_servers import refilter, rewrite_records, rewrite_response
+from tests.contract_tests.test_gate_reports import reports as gate_reports
 from tests.contract_tests.test_verdict import run
 from tests.serve_in_thread import serve_in_thread
 
@@ -49,23 +50,28 @@ def leaky_url() -> Iterator[str]:
 @pytest.mark.slow
 def test_no_artifact_carries_a_learners_username_or_email(leaky_url: str, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
-    junit = tmp_path / "junit.xml"
+    reports.mkdir()
+    github = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(reports / "summary.md")}
     done = run(
         leaky_url,
         "--profile",
         "smoke",
         "--seed",
         "3",
-        "--junit-xml",
-        str(junit),
         "--report-dir",
         str(reports),
+        *gate_reports(reports),
+        "--write-baseline",
+        str(reports / "baseline.yaml"),
         cwd=tmp_path,
+        env=github,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    artifacts = {"stdout": done.stdout, "stderr": done.stderr, "junit": junit.read_text()}
+    assert "::error file=spec/openapi.yaml" in done.stdout  # annotations are in stdout
+    artifacts = {"stdout": done.stdout, "stderr": done.stderr}
     artifacts.update({path.name: path.read_text() for path in reports.iterdir()})
-    assert "traffic.har" in artifacts
+    expected = {"traffic.har", "summary.md", "verdict.json", "gate.sarif", "junit.xml"}
+    assert expected <= set(artifacts)
     assert "learner_" in artifacts["traffic.har"]  # masked, not dropped
     leaks = {
         (name, value)

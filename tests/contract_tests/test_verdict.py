@@ -178,7 +178,10 @@ def test_a_failure_group_counts_each_rule_once_with_its_curl() -> None:
 def test_the_cli_and_the_plugin_offer_the_same_flags_from_one_table() -> None:
     cli = {o for a in build_parser()._actions for o in a.option_strings}
     assert {flag.name for flag in FLAGS} <= cli
-    assert {f.name for f in plugin_flags()} == {f.name for f in FLAGS if f.pytest_name is None}
+    owned = {
+        f.name for f in FLAGS if f.pytest_name is None or f.pytest_name.startswith("--grades-")
+    }
+    assert {f.name for f in plugin_flags()} == owned
 
 
 def test_the_cli_forwards_every_flag_but_the_token_to_pytest() -> None:
@@ -193,7 +196,7 @@ def test_the_cli_forwards_every_flag_but_the_token_to_pytest() -> None:
         "http://h",
         "-n",
         "2",
-        "--junitxml",
+        "--grades-junit-xml",
         "j.xml",
         "--record-bodies",
     ]
