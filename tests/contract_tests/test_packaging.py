@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -85,8 +86,13 @@ def test_the_installed_wheel_runs_from_an_empty_directory(mock_url: str, tmp_pat
     subprocess.run([*pip, str(ROOT)], check=True, capture_output=True, timeout=300)
     (wheel,) = wheels.glob("grades_contract_kit-*.whl")
     venv.create(env_dir, with_pip=True)
-    install = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)]
-    subprocess.run(install, check=True, capture_output=True, timeout=600)
+    install = readme_install_line(wheel)
+    subprocess.run(
+        [str(env_dir / "bin" / "python"), "-m", *install],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     env = {
         "PATH": f"{env_dir / 'bin'}:/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),
@@ -112,8 +118,24 @@ def test_the_installed_wheel_runs_from_an_empty_directory(mock_url: str, tmp_pat
         check=True,
     )
     assert where.stdout.startswith(str(env_dir)), "the repo's package, not the wheel's"
+    light = subprocess.run(["python", "-c", "import flask"], env=env, capture_output=True)
+    assert light.returncode != 0, "the suite alone must not install the mock's flask"
     assert list(empty.iterdir()) == [], "grades-contract wrote into the caller's directory"
     assert TOKEN not in done.stdout + done.stderr
+
+
+def readme_install_line(wheel: Path) -> list[str]:
+    """The README's install line, as written, with the two URLs of the kit made local paths."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = [ln for ln in text.splitlines() if ln.startswith("pip install -c ")]
+    line = re.sub(
+        r"https://raw\.githubusercontent\.com/\S+/constraints\.txt",
+        str(ROOT / "constraints.txt"),
+        line,
+    )
+    line = re.sub(r"git\+https://github\.com/\S+@v[\w.]+", wheel.as_uri(), line)
+    assert "<org>" not in line, line
+    return [*shlex.split(line), "--quiet"]
 
 
 def build_wheel(where: Path) -> Path:
