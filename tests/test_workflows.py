@@ -216,3 +216,9 @@ def test_the_action_uses_only_flags_grades_contract_knows() -> None:
     assert helped.returncode == 0, f"grades-contract --help failed: {helped.stderr.strip()}"
     unknown = [flag for flag in flags if flag not in helped.stdout]
     assert not unknown, f"grades-contract --help does not list {unknown}"
+
+
+def test_the_docs_point_at_the_workflow_files_instead_of_retyping_them() -> None:
+    docs = (WORKFLOWS.parents[1] / "docs" / "contract-suite.md").read_text("utf-8")
+    assert ".github/workflows/contract-staging.example.yml" in docs and "action.yml" in docs
+    assert "runs-on:" not in docs and "uses: actions/" not in docs
