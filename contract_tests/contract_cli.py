@@ -14,7 +14,9 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,6 +27,18 @@ from grades_kit.contract_tests.options import ENV_TOKEN, FLAGS, Flag
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXIT_NO_VERDICT = 2
+DISTRIBUTION = "grades-contract-kit"
+STEERING_VARIABLES = (
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
+    "PYTEST_XDIST_AUTO_NUM_WORKERS",
+    "PYTEST_DEBUG",
+)
+"""pytest's environment variables that could add, drop or reorder checks: never inherited."""
+PLUGINS = ("xdist.plugin", "_hypothesis_pytestplugin", "schemathesis.pytest.plugin")
+"""The only pytest plugins of a run: autoloading is off, so whatever else the caller's
+environment has installed (pytest-randomly reseeds, pytest-rerunfailures retries) plays no part."""
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -37,6 +51,7 @@ class _OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="grades-contract",
+        allow_abbrev=False,  # `--report junit` must be an error, not `--report-dir junit`
         description="Check that a Grades API instance honours the contract (GET/OPTIONS only).",
         epilog="Exit codes: 0 conforms, 1 contract violated, 2 no verdict (usage, unreachable "
         "or unhealthy instance, token rejected, out of time). GRADES_BASE_URL / GRADES_TOKEN "
@@ -45,7 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in FLAGS:
         flag.add_to(parser.add_argument)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="full failure detail")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return parser
+
+
+def _version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,17 +83,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.run_started_at is None:
         args.run_started_at = time.time()  # the --max-duration budget counts from here
-    token = args.token  # travels in the environment: never on pytest's (or ps') command line
-    previous = os.environ.get(ENV_TOKEN)
-    if token is not None:
-        os.environ[ENV_TOKEN] = token
-    try:
+    # The token travels in the environment: never on pytest's (or ps') command line.
+    changes = {ENV_TOKEN: args.token} if args.token is not None else {}
+    ignored = [name for name in STEERING_VARIABLES if os.environ.get(name)]
+    if ignored:
+        print(
+            f"grades-contract: ignored {', '.join(ignored)} from the environment "
+            "(it cannot change which checks run)",
+            file=sys.stderr,
+        )
+    changes.update({name: None for name in STEERING_VARIABLES})
+    changes["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    with _environment(changes):
         return int(pytest.main(pytest_argv(args)))
+
+
+@contextmanager
+def _environment(changes: Mapping[str, str | None]) -> Iterator[None]:
+    """``os.environ`` with ``changes`` (``None`` unsets) for the block, then as it was."""
+    previous = {name: os.environ.get(name) for name in changes}
+    try:
+        for name, value in changes.items():
+            _set(name, value)
+        yield
     finally:
-        if previous is None:
-            os.environ.pop(ENV_TOKEN, None)
-        else:
-            os.environ[ENV_TOKEN] = previous
+        for name, value in previous.items():
+            _set(name, value)
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def pytest_argv(args: argparse.Namespace) -> list[str]:
@@ -80,6 +125,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
         f"--rootdir={PACKAGE_DIR}",
         f"--config-file={PACKAGE_DIR / 'pytest.ini'}",
     ]
+    for plugin in PLUGINS:
+        argv += ["-p", plugin]
     if args.verbose:
         argv.append("-" + "v" * args.verbose)
     for flag in _forwarded():

@@ -41,6 +41,7 @@ MAX_WAIT_S = 60.0
 DEFAULT_WAIT_S = 1.0
 """The wait before retrying a ``429`` that says nothing about when to come back."""
 LINE_LIMIT = 120
+WAITED_MS = "waited_ms"
 _GATEWAY_WORDS = {
     502: "a gateway could not get an answer from the instance",
     503: "the instance says it is unavailable",
@@ -82,6 +83,17 @@ class InstanceRateLimited(InstanceUnhealthy):
     category = "instance rate-limited"
 
 
+class Cut(BaseException):
+    """``--max-time`` is spent: this request is not sent, and what needed it is reported cut.
+
+    Not a :class:`NoVerdict`: what ran before still has a verdict, but a run with a cut is
+    partial, which is no verdict unless ``--allow-partial`` (see the plugin).
+    """
+
+    def __init__(self, max_time_s: float) -> None:
+        super().__init__(f"--max-time of {max_time_s:g} s reached: not sent")
+
+
 class OutOfTime(NoVerdict):
     """``--max-duration`` was reached before the run could finish."""
 
@@ -96,11 +108,21 @@ class Budget:
     deadline: float | None = None
     """``time.monotonic()`` value after which nothing more is sent."""
     max_duration_s: float | None = None
+    cut_at: float | None = None
+    """``time.monotonic()`` value of the ``--max-time`` budget: no request starts after it."""
+    max_time_s: float | None = None
     incidents: list[NoVerdict] = field(default_factory=list)
     """Every no-verdict raised in this process, so none can be lost in an ``except``."""
     sent: Counter[str] = field(default_factory=Counter)
     """Every request sent under this budget, by method (each attempt counts; the summary
     prints the total, so a run's cost to the instance is never a guess)."""
+    throttled: Counter[str] = field(default_factory=Counter)
+    """Answers waited out (``429``/``503`` with ``Retry-After``) by status, and under
+    :data:`WAITED_MS` the milliseconds spent waiting: a slow run says why."""
+
+    def note_wait(self, status: int, seconds: float) -> None:
+        self.throttled[str(status)] += 1
+        self.throttled[WAITED_MS] += round(seconds * 1000)
 
     def fail(self, exc: NoVerdict) -> NoVerdict:
         """Remember ``exc`` (the plugin ends the run with exit 2) and return it to raise."""
@@ -110,8 +132,15 @@ class Budget:
     def remaining(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()
 
+    def spent(self) -> bool:
+        """``--max-time`` is over: nothing more may be sent."""
+        return self.cut_at is not None and time.monotonic() >= self.cut_at
+
     def timeout(self, request: str = "") -> float:
-        """The timeout of the next request: never past the deadline (then :class:`OutOfTime`)."""
+        """The timeout of the next request: never past the deadline (then :class:`OutOfTime`);
+        none at all once ``--max-time`` is spent (then :class:`Cut`)."""
+        if self.spent():
+            raise Cut(self.max_time_s or 0.0)
         left = self.remaining()
         if left <= 0:
             raise self.fail(OutOfTime(self.out_of_time_reason(), request))
@@ -121,7 +150,10 @@ class Budget:
         return f"--max-duration of {self.max_duration_s:g} s reached before the run finished"
 
     def sleep(self, seconds: float, request: str = "") -> None:
-        """Wait ``seconds`` unless that would overrun the deadline (then :class:`OutOfTime`)."""
+        """Wait ``seconds`` unless that would overrun the deadline (then :class:`OutOfTime`) or
+        the ``--max-time`` budget (then :class:`Cut`: the retry could not start anyway)."""
+        if self.cut_at is not None and time.monotonic() + seconds >= self.cut_at:
+            raise Cut(self.max_time_s or 0.0)
         if seconds >= self.remaining():
             raise self.fail(OutOfTime(self.out_of_time_reason(), request))
         time.sleep(seconds)
@@ -157,6 +189,7 @@ def call_patiently(
             break
         if attempt == MAX_RETRIES:
             raise budget.fail(InstanceRateLimited(_still_refusing(status, retry_after), request))
+        budget.note_wait(status, wait)
         budget.sleep(wait, request)
     if status in GATEWAY_STATUSES:
         problem = f"got HTTP {status} ({_GATEWAY_WORDS[status]})"

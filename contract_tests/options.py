@@ -19,15 +19,37 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from grades_kit.contract_tests.profiles import PROFILES, Profile
+from grades_kit.contract_tests.reports.baseline import BaselineProblem, load
 
 ENV_BASE_URL = "GRADES_BASE_URL"
 ENV_TOKEN = "GRADES_TOKEN"
+ENV_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+ENV_ACTIONS = "GITHUB_ACTIONS"
+PLUGIN_PREFIX = "--grades-"
+"""Plugin options whose CLI name pytest already owns are declared under this prefix."""
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 RATE_LIMIT_PATTERN = re.compile(r"^([1-9][0-9]*)/([smhd])$")
+AUTO = "auto"
+"""``--workers auto``: one per CPU this process may use; ``--rate-limit auto``: no fixed pace,
+only the server's ``Retry-After`` (both as Schemathesis means them)."""
 
 
 class UsageProblem(ValueError):
     """A flag or environment value the suite cannot run with (exit 2, one line)."""
+
+
+def workers(raw: str) -> int:
+    """``--workers N`` or ``auto``: the CPUs this process may run on, as Schemathesis counts."""
+    if raw == AUTO:
+        usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        return len(usable) if usable else os.cpu_count() or 1
+    try:
+        count = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number or auto, not {raw!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {count}")
+    return count
 
 
 @dataclass(frozen=True)
@@ -52,10 +74,27 @@ class RunOptions:
     """The whole run's budget: past it, nothing more is sent and the run ends with exit 2."""
     record_bodies: bool = False
     """Keep raw response bodies in the traffic record (personal data included): local only."""
+    allow_partial: bool = False
+    """Judge a partial run on what ran: some rules had no data, or ``--max-time`` cut it
+    (by default: exit 2, no verdict)."""
     strict_http: bool = False
     """HTTP and CORS advisories beyond the spec (shared caching, ``Vary: Origin``) fail the run."""
-    allow_partial: bool = False
-    """A run in which some rules had no data to run on may still pass (else: exit 2)."""
+    reports: GateReports = field(default_factory=lambda: GateReports())
+
+
+@dataclass(frozen=True)
+class GateReports:
+    """Where the deploy gate's reports go (:mod:`contract_tests.reports`); ``None``: not wanted."""
+
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    verdict_json: Path | None = None
+    sarif: Path | None = None
+    junit_xml: Path | None = None
+    step_summary: Path | None = None
+    """``$GITHUB_STEP_SUMMARY``: the Markdown summary is appended there."""
+    annotations: bool = False
+    """``GITHUB_ACTIONS=true``: one ``::error``/``::warning`` line per rule."""
 
 
 @dataclass(frozen=True)
@@ -80,14 +119,17 @@ class Flag:
     cli_only: bool = False
     """Answered by the console script itself, before any run (pytest never sees it)."""
 
-    def add_to(self, add: Callable[..., Any]) -> None:
+    def add_to(self, add: Callable[..., Any], name: str | None = None) -> None:
         """Declare the flag with argparse's ``add_argument`` or pytest's ``addoption``."""
-        kwargs: dict[str, Any] = {"help": argparse.SUPPRESS if self.hidden else self.help}
+        kwargs: dict[str, Any] = {
+            "help": argparse.SUPPRESS if self.hidden else self.help,
+            "dest": self.dest,
+        }
         if self.switch:
             kwargs["action"] = "store_true"
         else:
             kwargs.update(type=self.type, metavar=self.metavar, choices=self.choices)
-        add(self.name, **{k: v for k, v in kwargs.items() if v is not None})
+        add(name or self.name, **{k: v for k, v in kwargs.items() if v is not None})
 
     @property
     def dest(self) -> str:
@@ -120,47 +162,77 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag(
         "--max-time",
-        "stop generating after S seconds (what was not sent is skipped)",
+        "the run's budget: no request starts after S seconds (a cut run is no verdict, exit 2, "
+        "unless --allow-partial)",
         "max_time_s",
         type=float,
         metavar="S",
     ),
     Flag(
         "--rate-limit",
-        "at most N requests per s/m/h/d, e.g. 10/s, 600/m",
+        "at most N requests per s/m/h/d, e.g. 10/s, 600/m; auto: no fixed pace, only the "
+        "server's Retry-After (honoured in every mode)",
         "rate_limit",
         metavar="N/UNIT",
     ),
     Flag(
         "--workers",
-        "run test items in N processes (pytest-xdist)",
+        "run test items in N processes (pytest-xdist); auto: one per usable CPU",
         None,
-        type=int,
+        type=workers,
         metavar="N",
         pytest_name="-n",
     ),
     Flag(
         "--junit-xml",
-        "write a JUnit XML report (for CI)",
-        None,
+        "write a JUnit XML report, one test case per rule (for CI)",
+        "junit_xml",
         metavar="PATH",
-        pytest_name="--junitxml",
+        pytest_name=f"{PLUGIN_PREFIX}junit-xml",  # pytest's own --junit-xml names test ids
+    ),
+    Flag(
+        "--baseline",
+        "known violations (YAML: rule, fingerprint, reason, owner, expires): they pass until "
+        "they expire; new ones fail",
+        "baseline",
+        metavar="FILE",
+    ),
+    Flag(
+        "--write-baseline",
+        "write this run's findings as a starting baseline (fill in reason and owner)",
+        "write_baseline",
+        metavar="FILE",
+    ),
+    Flag(
+        "--verdict-json",
+        "write the verdict as JSON (schema: contract_tests/reports/verdict.schema.json)",
+        "verdict_json",
+        metavar="FILE",
+    ),
+    Flag(
+        "--sarif",
+        "write SARIF 2.1.0 (spec lines as locations) for GitHub code scanning",
+        "sarif",
+        metavar="FILE",
     ),
     Flag(
         "--report-dir",
-        "record every exchange as JSON Lines in DIR/traffic.jsonl (emails and usernames masked)",
+        "record every exchange as HAR 1.2 in DIR/traffic.har (token masked, emails and "
+        "usernames pseudonymised)",
         "report_dir",
         metavar="DIR",
     ),
     Flag(
         "--record-bodies",
-        "keep raw response bodies in the traffic record (local debugging only: personal data)",
+        "keep real values in the traffic record, to replay a failure exactly (local "
+        "debugging only: personal data, never upload it)",
         "record_bodies",
         switch=True,
     ),
     Flag(
         "--allow-partial",
-        "pass a run in which some rules had no data to run on (by default: exit 2, no verdict)",
+        "judge a partial run on what ran (some rules had no data, or --max-time cut it), "
+        "instead of no verdict",
         "allow_partial",
         switch=True,
     ),
@@ -211,7 +283,12 @@ FLAGS: tuple[Flag, ...] = (
 
 def plugin_flags() -> Iterator[Flag]:
     """The flags the pytest plugin declares (the rest are pytest's or pytest-xdist's own)."""
-    return (flag for flag in FLAGS if flag.pytest_name is None and not flag.cli_only)
+    return (
+        flag
+        for flag in FLAGS
+        if not flag.cli_only
+        and (flag.pytest_name is None or flag.pytest_name.startswith(PLUGIN_PREFIX))
+    )
 
 
 def option_values(get: Callable[[str], Any]) -> dict[str, Any]:
@@ -233,8 +310,13 @@ def build_options(
     request_timeout_s: float | None,
     max_duration_s: float | None = None,
     record_bodies: bool = False,
-    strict_http: bool = False,
     allow_partial: bool = False,
+    strict_http: bool = False,
+    junit_xml: str | None = None,
+    baseline: str | None = None,
+    write_baseline: str | None = None,
+    verdict_json: str | None = None,
+    sarif: str | None = None,
 ) -> RunOptions:
     """Validate raw values (flags first, then the environment) into :class:`RunOptions`."""
     chosen = PROFILES.get(profile or "ci")
@@ -244,8 +326,10 @@ def build_options(
     secret = token if token is not None else os.environ.get(ENV_TOKEN, "")
     if not secret.strip():
         raise UsageProblem(f"no token: pass --token or set {ENV_TOKEN}")
-    if rate_limit is not None and not RATE_LIMIT_PATTERN.match(rate_limit):
-        raise UsageProblem(f"--rate-limit must look like 10/s, 600/m or 1000/h, not {rate_limit!r}")
+    if rate_limit not in (None, AUTO) and not RATE_LIMIT_PATTERN.match(rate_limit):
+        raise UsageProblem(
+            f"--rate-limit must look like 10/s, 600/m or 1000/h, or be auto, not {rate_limit!r}"
+        )
     _positive("--max-examples", max_examples)
     _positive("--max-time", max_time_s)
     _positive("--max-response-ms", max_response_ms)
@@ -265,9 +349,33 @@ def build_options(
         request_timeout_s=request_timeout_s or DEFAULT_REQUEST_TIMEOUT_S,
         max_duration_s=max_duration_s,
         record_bodies=bool(record_bodies),
-        strict_http=bool(strict_http),
         allow_partial=bool(allow_partial),
+        strict_http=bool(strict_http),
+        reports=GateReports(
+            baseline=_baseline(baseline),
+            write_baseline=_path(write_baseline),
+            verdict_json=_path(verdict_json),
+            sarif=_path(sarif),
+            junit_xml=_path(junit_xml),
+            step_summary=_path(os.environ.get(ENV_STEP_SUMMARY)),
+            annotations=os.environ.get(ENV_ACTIONS) == "true",
+        ),
     )
+
+
+def _path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
+
+
+def _baseline(raw: str | None) -> Path | None:
+    """The ``--baseline`` file, checked against its schema now: a bad one is exit 2 at once."""
+    if not raw:
+        return None
+    try:
+        load(Path(raw))
+    except BaselineProblem as exc:
+        raise UsageProblem(str(exc)) from None
+    return Path(raw)
 
 
 def _base_url(raw: str) -> str:
@@ -304,6 +412,8 @@ def rate_limit_per_worker(rate_limit: str, workers: int) -> str:
     Rounded down, so the workers together never exceed the limit; a limit lower than the
     number of workers cannot be split and is a usage problem, not a silent overrun.
     """
+    if rate_limit == AUTO:
+        return AUTO
     match = RATE_LIMIT_PATTERN.match(rate_limit)
     if match is None:
         raise UsageProblem(f"--rate-limit must look like 10/s, 600/m or 1000/h, not {rate_limit!r}")

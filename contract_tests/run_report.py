@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from grades_kit.contract.registry import Finding
 from grades_kit.contract_tests.advisories import AdvisoryWarning
-from grades_kit.contract_tests.health import NoVerdict, as_record
+from grades_kit.contract_tests.health import Cut, NoVerdict, as_record
 from grades_kit.contract_tests.live import LiveDataNotice
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.run_state import (
@@ -49,12 +50,15 @@ class RunTracker:
         if call.when == "call" and report.passed and self.state.cut_in_test:
             reason = f"--max-time of {self.options.max_time_s:g} s reached: examples cut"
             report.outcome, report.longrepr = "skipped", (str(item.path), 0, reason)
+        if call.excinfo is not None and isinstance(call.excinfo.value, Cut):
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), 0, str(call.excinfo.value))
         if call.excinfo is None or not report.failed:
             return report
         if isinstance(call.excinfo.value, NoVerdict):
             report.user_properties.append((NO_VERDICT_PROPERTY, as_record(call.excinfo.value)))
             return report
-        findings = findings_of(call.excinfo.value)
+        findings = [self._masked(f) for f in findings_of(call.excinfo.value)]
         report.user_properties.append((VIOLATIONS_PROPERTY, as_property(findings)))
         first = f"[{findings[0].rule.id}] {findings[0].detail}"
         if item.config.getoption("verbose") > 0:
@@ -67,13 +71,19 @@ class RunTracker:
             report.longrepr = "\n".join([first, *curl, *more])
         return report
 
+    def _masked(self, finding: Finding) -> Finding:
+        """Reports carry no learner's username or email (nor the token): the pseudonyms."""
+        text = self.state.people.text
+        return Finding(finding.rule, text(finding.detail), text(finding.reproduction))
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == EXAMPLES_PROPERTY:
                 counts = [int(part) for part in value]  # type: ignore[attr-defined]
                 self.state.totals = [a + b for a, b in zip(self.state.totals, counts, strict=True)]
-        if report.skipped and report.when == "setup" and "--max-time" in str(report.longrepr):
-            self.state.not_run += 1
+        if report.skipped and "--max-time" in str(report.longrepr):
+            self.state.partial += 1
+            self.state.not_run += report.when == "setup"
         if not report.failed:
             return
         self.state.failed = True
@@ -100,14 +110,22 @@ class RunTracker:
             self.state.no_verdict.append(partial)
         if self.state.no_verdict_reason() is not None:
             session.exitstatus = EXIT_CANNOT_JUDGE
+        elif self.partial_reason() is not None and session.exitstatus in (0, 5):
+            session.exitstatus = EXIT_CANNOT_JUDGE
         self.exit_status = int(session.exitstatus)
+
+    def partial_reason(self) -> str | None:
+        """Why a run that met no violation cannot pass: part of its profile never ran."""
+        if not self.state.partial or self.options.allow_partial:
+            return None
+        return (
+            f"--max-time of {self.options.max_time_s:g} s reached: {self.state.partial} "
+            "test(s) cut or not started, so part of the profile never ran; --allow-partial "
+            "judges what ran"
+        )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
-        if not getattr(terminalreporter.config.option, "numprocesses", None):  # not under xdist
-            counts = self.state.budget.sent
-            methods = ", ".join(f"{n} {method}" for method, n in sorted(counts.items()))
-            write(f"{PREFIX}: {counts.total()} requests sent, the preflight included ({methods})")
         for advisory in self.state.advisories[:5]:
             write(f"{PREFIX}: advisory: {advisory}")
         for line in self.state.coverage.summary_lines():
@@ -122,7 +140,7 @@ class RunTracker:
         if self.options.report_dir is not None:
             write(
                 f"{PREFIX}: traffic record ({FORMAT}, {_masking(self.options)}): "
-                f"{self.options.report_dir / 'traffic*.jsonl'}"
+                f"{self.options.report_dir / 'traffic*.har'}"
             )
         if self.state.no_verdict_reason() is None and self.state.verdict.rules:
             for line in self.state.verdict.summary_lines():
@@ -136,6 +154,8 @@ class RunTracker:
         reason = self.state.no_verdict_reason()
         if reason is not None:
             last_line(f"{reason}; no verdict")
+        elif status == EXIT_CANNOT_JUDGE and self.partial_reason() is not None:
+            last_line(f"no verdict: {self.partial_reason()}")
         elif status == 1 and self.state.verdict.rules:
             last_line(self.state.verdict.last_line(self.options.seed))
         elif status not in (None, 0, 5):
@@ -143,7 +163,9 @@ class RunTracker:
 
 
 def _masking(options: RunOptions) -> str:
-    return "raw bodies" if options.record_bodies else "token, emails and usernames masked"
+    if options.record_bodies:
+        return "real values, token masked: local only, never upload it"
+    return "token masked, emails and usernames pseudonymised"
 
 
 def _record(value: object) -> tuple[str, str, str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 
+from grades_kit.contract.redaction import Pseudonyms
 from grades_kit.contract_tests.health import Budget, OutOfTime
 from grades_kit.contract_tests.options import (
     RunOptions,
@@ -26,9 +27,11 @@ from grades_kit.contract_tests.options import (
 )
 from grades_kit.contract_tests.pytest_compat import restore_node_nodeid
 from grades_kit.contract_tests.readiness import preflight_problem
+from grades_kit.contract_tests.reports.gate import GateReports
 from grades_kit.contract_tests.run_report import RunTracker
 from grades_kit.contract_tests.run_state import PREFIX, STATE_KEY, RunState, is_worker, last_line
 from grades_kit.contract_tests.schema import DISABLED_CHECKS
+from grades_kit.contract_tests.tally import RequestTally
 from grades_kit.contract_tests.transport import pacer
 
 ENV_CACHE = "XDG_CACHE_HOME"
@@ -37,7 +40,7 @@ ENV_CACHE = "XDG_CACHE_HOME"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grades-contract", "Grades API contract suite")
     for flag in plugin_flags():
-        flag.add_to(group.addoption)
+        flag.add_to(group.addoption, flag.pytest_name)
 
 
 def _workers(config: pytest.Config) -> int:
@@ -83,6 +86,7 @@ def _prepare(config: pytest.Config) -> RunState:
     if rate is not None and workers > 1:  # each worker paces itself with its share
         rate = rate_limit_per_worker(rate, workers)
     state = RunState(options, _budget(options, get("run_started_at")))
+    state.people = Pseudonyms(options.token)  # the same pseudonyms in every worker's reports
     state.pace = pacer(rate, options.base_url)
     config.stash[STATE_KEY] = state
     return state
@@ -98,7 +102,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     options = state.options
     config.pluginmanager.register(state.coverage, "grades-contract-coverage")
-    config.pluginmanager.register(RunTracker(state, options), "grades-contract-tracker")
+    tracker = RunTracker(state, options)
+    config.pluginmanager.register(tracker, "grades-contract-tracker")
+    tally = RequestTally(state.budget, is_worker(config))
+    config.pluginmanager.register(tally, "grades-contract-tally")
+    if not is_worker(config):
+        gate = GateReports(options, state.verdict, tally, state.no_verdict_reason, tracker)
+        config.pluginmanager.register(gate, "grades-contract-gate")
     config.addinivalue_line("markers", "contract: a rule of the Grades API contract")
     _quiet_unless_verbose(config)
     _keep_hypothesis_files_out_of_the_callers_directory()
@@ -138,12 +148,19 @@ def _keep_hypothesis_files_out_of_the_callers_directory() -> None:
 
 
 def _budget(options: RunOptions, started_at: float | None) -> Budget:
-    """The run's deadline counts from ``started_at`` (the CLI's start, epoch seconds) or now."""
-    deadline = None
-    if options.max_duration_s is not None:
-        elapsed = max(0.0, time.time() - started_at) if started_at is not None else 0.0
-        deadline = time.monotonic() + options.max_duration_s - elapsed
-    return Budget(options.request_timeout_s, deadline, options.max_duration_s)
+    """The run's deadlines count from ``started_at`` (the CLI's start, epoch seconds) or now."""
+    elapsed = max(0.0, time.time() - started_at) if started_at is not None else 0.0
+
+    def at(seconds: float | None) -> float | None:
+        return None if seconds is None else time.monotonic() + seconds - elapsed
+
+    return Budget(
+        options.request_timeout_s,
+        at(options.max_duration_s),
+        options.max_duration_s,
+        cut_at=at(options.max_time_s),
+        max_time_s=options.max_time_s,
+    )
 
 
 def _load_hypothesis_profile(options: RunOptions) -> None:
@@ -190,15 +207,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None and session.config.getoption("verbose") < 0:
         terminal.write_line(_header_line(state.options))  # pytest's header is off in -q
-    if state.options.max_time_s is not None:
-        state.deadline = time.monotonic() + state.options.max_time_s
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash.get(STATE_KEY, None)
     if state is None:
         return
-    state.cut_in_test = False
+    state.cut_in_test, state.failure = False, None
     reason = state.no_verdict_reason()
     if reason is not None:
         pytest.skip(f"not run: {reason}")  # under pytest-xdist: this worker's items after it

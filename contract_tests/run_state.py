@@ -8,12 +8,12 @@ learned (no-verdict reasons, advisories, the verdict, example counts: read by
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import dataclass, field
 
 import pytest
 import requests
 
+from grades_kit.contract.redaction import Pseudonyms
 from grades_kit.contract_tests.coverage import CoverageTracker
 from grades_kit.contract_tests.health import Budget, as_record, summary
 from grades_kit.contract_tests.options import RunOptions
@@ -38,12 +38,16 @@ class RunState:
     budget: Budget
     pace: Pace | None = None
     """The one ``--rate-limit`` limiter of this process (this worker's share)."""
-    deadline: float | None = None
-    """When ``--max-time`` stops generating (a soft limit: what ran still gets a verdict)."""
     no_verdict: list[tuple[str, str, str]] = field(default_factory=list)
     """Why the run cannot judge the instance (see :mod:`contract_tests.health`): exit 2."""
     advisories: list[str] = field(default_factory=list)
     failed: bool = False
+    failure: BaseException | None = None
+    """The running test's first failure: what a replay cut by ``--max-time`` raises again."""
+    people: Pseudonyms = field(default_factory=lambda: Pseudonyms(""))
+    """The run's one pseudonymiser (keyed by the token): every report masks with it."""
+    partial: int = 0
+    """Tests cut or never started because ``--max-time`` was spent: the run is partial."""
     verdict: Verdict = field(default_factory=Verdict)
     examples: list[int] = field(default_factory=lambda: [0, 0, 0])
     """Schema-driven examples generated, sent and cut by ``--max-time``, not yet reported."""
@@ -57,7 +61,7 @@ class RunState:
     """The rules that had no data to run on (exit 2 unless ``--allow-partial``)."""
 
     def out_of_time(self) -> bool:
-        return self.deadline is not None and time.monotonic() > self.deadline
+        return self.budget.spent()
 
     def no_verdict_reason(self) -> str | None:
         """The one-line reason for exit 2, or ``None`` when the run could judge the instance."""
@@ -66,7 +70,9 @@ class RunState:
 
     def session_for(self, traffic: TrafficLog | None, source: str) -> requests.Session:
         """A session on the run's one road (budget, pacing, Retry-After, traffic record)."""
-        return polite_session(self.budget, self.options.token, self.pace, traffic, source)
+        return polite_session(
+            self.budget, self.options.token, self.pace, traffic, source, self.people
+        )
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -57,14 +57,20 @@ def contract() -> Contract:
 
 
 @pytest.fixture(scope="session")
-def traffic(run_options: RunOptions, pytestconfig: pytest.Config) -> TrafficLog | None:
+def traffic(
+    run_options: RunOptions, run_state: RunState, pytestconfig: pytest.Config
+) -> Iterator[TrafficLog | None]:
     """The replayable traffic record, when ``--report-dir`` (or the fuzz profile) asks for it."""
     if run_options.report_dir is None:
-        return None
+        yield None
+        return
     # This run's own pytest-xdist worker id, from its config: an inherited environment variable
     # would also name the worker of an outer pytest that started grades-contract.
     worker = getattr(pytestconfig, "workerinput", {}).get("workerid")
-    return TrafficLog(run_options.report_dir, run_options.token, worker, run_options.record_bodies)
+    people = None if run_options.record_bodies else run_state.people
+    log = TrafficLog(run_options.report_dir, run_options.token, people, worker)
+    yield log
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,10 @@ import pytest
 import requests
 import schemathesis
 
+from grades_kit.contract_tests.health import Cut, NoVerdict
 from grades_kit.contract_tests.redact import curl
 from grades_kit.contract_tests.run_state import RunState
+from grades_kit.contract_tests.transport import PoliteAdapter
 from grades_kit.contract_tests.violation import attach_curl
 
 schema = schemathesis.pytest.from_fixture("grades_schema")
@@ -29,25 +31,48 @@ def test_generated_requests_conform(
 ) -> None:
     """Each generated request's answer passes every check (the operation is in the test id).
 
-    Once ``--max-time`` is spent, the examples Hypothesis still generates are not sent: they
-    are counted as cut and the test is reported skipped, never passed.
+    Once ``--max-time`` is spent the transport sends nothing more: the examples Hypothesis
+    still generates are counted as cut and the test is reported skipped, never passed. A
+    replay of a failure cut that way raises the failure it replays, so it is not lost.
     """
     counts = run_state.examples
     counts[0] += 1
     if run_state.no_verdict_reason() is not None:
         pytest.skip("the run already has no verdict")  # e.g. OPTIONS after GET met a dead host
-    if run_state.out_of_time() and not run_state.failed:
+    session = generated_requests_session
+    try:
+        response = case.call(session=session)
+        counts[1] += 1
+        case.validate_response(response, transport_kwargs={"session": session})
+    except NoVerdict:
+        raise
+    except Cut as cut:
+        if run_state.failure is not None:
+            raise run_state.failure from None
         counts[2] += 1
         run_state.cut_in_test = True
-        pytest.skip(f"--max-time of {run_state.options.max_time_s:g} s reached: not sent")
-    session = generated_requests_session
-    response = case.call(session=session)
-    counts[1] += 1
-    try:
-        case.validate_response(response, transport_kwargs={"session": session})
+        pytest.skip(str(cut))
     except BaseException as exc:
-        run_state.failed = True  # from now on every example is sent, so shrinking replays
-        sent = response.request
-        command = curl(str(sent.method), str(sent.url), sent.headers, run_state.options.token)
-        attach_curl(exc, command)
+        run_state.failed = True
+        run_state.failure = run_state.failure or exc
+        _attach_the_requests_that_failed(exc, response, session, run_state.options.token)
         raise
+
+
+def _attach_the_requests_that_failed(
+    exc: BaseException, response: schemathesis.Response, session: requests.Session, token: str
+) -> None:
+    """The curl of the request each failure is about: a check's own probe (Schemathesis'
+    invalid-auth request) where it sent one, else the generated request."""
+    attach_curl(exc, _curl(response.request, token))
+    adapter = session.get_adapter(str(response.request.url))
+    members = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+    for member in members:
+        case_id = str(getattr(member, "case_id", None) or "")
+        sent = adapter.sent_for_case(case_id) if isinstance(adapter, PoliteAdapter) else None
+        if sent is not None and sent is not response.request:
+            attach_curl(member, _curl(sent, token))
+
+
+def _curl(sent: requests.PreparedRequest, token: str) -> str:
+    return curl(str(sent.method), str(sent.url), sent.headers, token)

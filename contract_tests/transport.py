@@ -10,7 +10,9 @@ the same traffic record.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,18 +22,27 @@ from schemathesis.core.rate_limit import build_limiter, ratelimit
 from schemathesis.schemas import BaseSchema
 from schemathesis.transport.requests import RequestsTransport
 
+from grades_kit.contract.redaction import Pseudonyms
 from grades_kit.contract_tests.health import Budget, call_patiently, request_line
+from grades_kit.contract_tests.options import AUTO
 from grades_kit.contract_tests.redact import mask_token
 from grades_kit.contract_tests.traffic import TrafficLog
 
 Pace = Callable[[], None]
 LAST_ATTEMPT_MS = "grades_contract_last_attempt_ms"
 """The attribute of a response holding its last attempt's duration (not the Retry-After waits)."""
+CASE_ID_HEADER = "X-Schemathesis-TestCaseId"
+REMEMBERED_CASES = 256
+"""Requests kept by case id, so a failure names the request that failed (a check's probe)."""
 
 
 def pacer(rate_limit: str | None, base_url: str) -> Pace | None:
-    """One limiter for every request of this process (``--rate-limit``, this worker's share)."""
-    if rate_limit is None:
+    """One limiter for every request of this process (``--rate-limit``, this worker's share).
+
+    ``auto`` paces nothing: the server's ``Retry-After`` alone slows the run, as it does in
+    every mode (:func:`contract_tests.health.call_patiently`).
+    """
+    if rate_limit is None or rate_limit == AUTO:
         return None
     limiter = build_limiter(rate_limit)
 
@@ -52,30 +63,57 @@ class PoliteAdapter(HTTPAdapter):
         pace: Pace | None = None,
         traffic: TrafficLog | None = None,
         source: str = "",
+        people: Pseudonyms | None = None,
     ) -> None:
         super().__init__()
         self.budget, self.token, self.pace = budget, token, pace
-        self.traffic, self.source = traffic, source
+        self.traffic, self.source, self.people = traffic, source, people
+        self._by_case: OrderedDict[str, requests.PreparedRequest] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def sent_for_case(self, case_id: str) -> requests.PreparedRequest | None:
+        """The last request sent for a Schemathesis case (its checks' probes included)."""
+        with self._lock:
+            return self._by_case.get(case_id)
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
-        started = [0.0]
+        ended: list[float] = []
+        self._remember(request)
 
         def attempt(timeout: float) -> requests.Response:
             if self.pace is not None:
                 self.pace()
-            started[0] = time.perf_counter()
+            started = time.perf_counter()
+            blocked_ms = (started - ended[-1]) * 1000 if ended else 0.0
             self.budget.sent[str(request.method)] += 1
-            return super(PoliteAdapter, self).send(request, **{**kwargs, "timeout": timeout})
+            answer = super(PoliteAdapter, self).send(request, **{**kwargs, "timeout": timeout})
+            ended.append(time.perf_counter())
+            setattr(answer, LAST_ATTEMPT_MS, (ended[-1] - started) * 1000)
+            self._observe(request, answer, blocked_ms)
+            return answer
 
         line = mask_token(request_line(str(request.method), str(request.url)), self.token)
-        response = call_patiently(attempt, _status_and_retry_after, self.budget, line)
-        elapsed_ms = (time.perf_counter() - started[0]) * 1000
-        setattr(response, LAST_ATTEMPT_MS, elapsed_ms)
+        return call_patiently(attempt, _status_and_retry_after, self.budget, line)
+
+    def _remember(self, request: requests.PreparedRequest) -> None:
+        case_id = request.headers.get(CASE_ID_HEADER)
+        if case_id:
+            with self._lock:
+                self._by_case[str(case_id)] = request
+                while len(self._by_case) > REMEMBERED_CASES:
+                    self._by_case.popitem(last=False)
+
+    def _observe(
+        self, request: requests.PreparedRequest, response: requests.Response, blocked_ms: float
+    ) -> None:
+        """Every answered attempt: its people learned (to mask them), then recorded."""
+        if self.people is not None:
+            self.people.learn(response.content)
         if self.traffic is not None:
-            self.traffic.record(self.source, request, response, elapsed_ms)
-        return response
+            ms = float(getattr(response, LAST_ATTEMPT_MS))
+            self.traffic.record(self.source, request, response, ms, blocked_ms)
 
 
 def polite_session(
@@ -84,10 +122,11 @@ def polite_session(
     pace: Pace | None = None,
     traffic: TrafficLog | None = None,
     source: str = "",
+    people: Pseudonyms | None = None,
 ) -> requests.Session:
     """A session whose every request goes through one :class:`PoliteAdapter`."""
     session = requests.Session()
-    adapter = PoliteAdapter(budget, token, pace, traffic, source)
+    adapter = PoliteAdapter(budget, token, pace, traffic, source, people)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

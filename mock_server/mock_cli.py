@@ -93,6 +93,7 @@ def _serve(app: Flask, settings: Settings, listener: socket.socket) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
+        allow_abbrev=False,
         description="Mock of the Grades API, from its spec.",
         epilog="subcommands:\n"
         "  grades-mock record --help   record fixtures from a live instance\n"

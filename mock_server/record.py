@@ -10,8 +10,6 @@ written atomically: a temporary file in the same folder, renamed over the target
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import os
 import sys
 import tempfile
@@ -23,13 +21,14 @@ import orjson
 import requests
 
 from grades_kit.contract.loader import GRADES_PATH, SpecError, load_contract
+from grades_kit.contract.redaction import Pseudonyms
 from grades_kit.mock_server.fixtures import RecordChecker
 
 PROG = "grades-mock record"
 EXIT_ERROR = 2
 DEFAULT_SALT = "grades-mock-record"
 TIMEOUT_S = 60
-PSEUDONYM_HEX = 12
+ENV_TOKEN = "GRADES_TOKEN"
 
 
 class RecordError(Exception):
@@ -39,10 +38,14 @@ class RecordError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        records = fetch(args.source, args.token, args.course_id, args.username)
+        token = args.token or os.environ.get(ENV_TOKEN, "").strip()
+        if not token:
+            raise RecordError(f"no token: set {ENV_TOKEN} (or pass --token)")
+        records = fetch(args.source, token, args.course_id, args.username)
         valid = keep_valid(records, args.spec)
         if args.anonymize:
-            valid = [anonymize(r, args.salt) for r in valid]
+            people = Pseudonyms(args.salt)  # the kit's one pseudonymiser (keyed, deterministic)
+            valid = [people.record(r) for r in valid]
             if len(keep_valid(valid, args.spec)) != len(valid):
                 raise RecordError("anonymized records do not satisfy the spec (a bug: report it)")
         write_atomically(args.out, orjson.dumps(valid, option=orjson.OPT_INDENT_2) + b"\n")
@@ -55,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0] if __doc__ else "")
+    p = argparse.ArgumentParser(
+        prog=PROG, description=__doc__.splitlines()[0] if __doc__ else "", allow_abbrev=False
+    )
     p.add_argument(
         "--from",
         dest="source",
@@ -63,7 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="base URL of the live instance, e.g. https://lms.example.com",
     )
-    p.add_argument("--token", required=True, help="Bearer token for the grades API")
+    p.add_argument(
+        "--token",
+        help=f"Bearer token for the grades API; prefer ${ENV_TOKEN}: a flag shows in ps",
+    )
     p.add_argument("--out", required=True, type=Path, help="fixture file to write")
     p.add_argument("--course-id", help="only this course")
     p.add_argument("--username", help="only this learner")
@@ -121,22 +129,6 @@ def keep_valid(records: list[Any], spec: Path | None = None) -> list[Any]:
         where = f"record {index}" + (f", field {field!r}" if field else "")
         print(f"{PROG}: skipped {where}: {reason}", file=sys.stderr)
     return valid
-
-
-def anonymize(record: dict[str, Any], salt: str) -> dict[str, Any]:
-    """``record`` with username, email and display name replaced by keyed pseudonyms."""
-    return {
-        **record,
-        "username": f"learner_{pseudonym(salt, 'username', record['username'])}",
-        "email": f"learner_{pseudonym(salt, 'email', record['email'])}@example.com",
-        "display_name": f"Course {pseudonym(salt, 'display_name', record['display_name'])}",
-    }
-
-
-def pseudonym(salt: str, kind: str, value: str) -> str:
-    """HMAC-SHA256 of ``value`` under ``salt`` (``kind`` keeps fields apart), shortened."""
-    digest = hmac.new(salt.encode(), f"{kind}\0{value}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:PSEUDONYM_HEX]
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -8,6 +8,7 @@ through the environment and never print the token.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -19,10 +20,14 @@ import pytest
 import yaml
 
 from grades_kit.contract_tests.options import ENV_BASE_URL, ENV_TOKEN
+from grades_kit.mock_server import Settings, create_app
+from tests.contract_tests.catch_rate import TOKEN
+from tests.serve_in_thread import serve_in_thread
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"
 STAGING = WORKFLOWS / "contract-staging.example.yml"
+ACTION: dict[str, Any] = yaml.safe_load((WORKFLOWS.parents[1] / "action.yml").read_text("utf-8"))
 SECRET_EXPR = re.compile(r"\$\{\{\s*secrets\.")
 PRINTS = re.compile(r"\b(echo|printf|cat|printenv|env|set\s+-[a-z]*x)\b")
 
@@ -107,32 +112,47 @@ def test_staging_runs_on_schedule_by_hand_and_after_a_deploy() -> None:
     assert set(on["workflow_call"]["secrets"]) == {ENV_BASE_URL, ENV_TOKEN}
 
 
-def test_staging_passes_the_secrets_only_through_the_environment() -> None:
-    step = contract_step(load(STAGING))
-    for name in (ENV_BASE_URL, ENV_TOKEN):
-        assert re.fullmatch(r"\$\{\{\s*secrets\." + name + r"\s*\}\}", step["env"][name])
-    args = command_args(step)
-    assert "--token" not in args and "--base-url" not in args
+def gate_step(doc: dict[str, Any]) -> dict[str, Any]:
+    found = [s for s in steps(doc) if str(s.get("uses", "")).startswith("<org>/<repo>@v")]
+    assert len(found) == 1, "the staging example must run the kit's action in exactly one step"
+    return found[0]
 
 
-def test_staging_never_prints_or_interpolates_the_token() -> None:
-    for run in runs(load(STAGING)):
-        assert not SECRET_EXPR.search(run), "secrets must reach scripts through env only"
+def action_run_step() -> dict[str, Any]:
+    (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "run"]
+    return dict(step)
+
+
+def test_staging_passes_the_secrets_only_to_the_actions_inputs() -> None:
+    given = gate_step(load(STAGING))["with"]
+    assert re.fullmatch(r"\$\{\{\s*secrets\.GRADES_BASE_URL\s*\}\}", given["base-url"])
+    assert re.fullmatch(r"\$\{\{\s*secrets\.GRADES_TOKEN\s*\}\}", given["token"])
+    env = action_run_step()["env"]
+    assert env[ENV_TOKEN] == "${{ inputs.token }}" and env[ENV_BASE_URL] == "${{ inputs.base-url }}"
+
+
+def test_neither_workflow_nor_action_prints_or_interpolates_into_a_script() -> None:
+    scripts = runs(load(STAGING)) + [s["run"] for s in ACTION["runs"]["steps"] if "run" in s]
+    for run in scripts:
+        assert "${{" not in run, "inputs and secrets reach scripts through env only"
         for line in run.splitlines():
             printed = PRINTS.search(line) and ENV_TOKEN in line
             assert not printed, f"a line may print the token: {line!r}"
 
 
-def test_staging_publishes_the_report_grades_contract_writes() -> None:
+def test_staging_uploads_sarif_and_nothing_personal() -> None:
     doc = load(STAGING)
-    args = command_args(contract_step(doc))
-    assert args[0] == "grades-contract"
-    assert flag_value(args, "--profile") == "ci"
-    junit = step_using(doc, "mikepenz/action-junit-report")
-    assert junit["with"]["report_paths"] == flag_value(args, "--junit-xml")
-    upload = step_using(doc, "actions/upload-artifact")
-    assert upload["with"]["path"].rstrip("/") == flag_value(args, "--report-dir")
-    assert "cancelled" in junit["if"] and "cancelled" in upload["if"]
+    uses = [str(s.get("uses", "")).split("@")[0] for s in steps(doc)]
+    assert "actions/upload-artifact" not in uses, "the traffic record never leaves the runner"
+    sarif = step_using(doc, "github/codeql-action/upload-sarif")
+    assert "steps.gate.outputs.sarif" in sarif["with"]["sarif_file"]
+    assert doc["permissions"] == {"contents": "read", "security-events": "write"}
+
+
+def test_the_action_installs_the_suite_pinned_and_without_the_mock() -> None:
+    (install,) = [s for s in ACTION["runs"]["steps"] if "pip install" in s.get("run", "")]
+    assert '-c "$GITHUB_ACTION_PATH/constraints.txt" "$GITHUB_ACTION_PATH"' in install["run"]
+    assert "[mock]" not in install["run"]
 
 
 def test_staging_example_skips_itself_until_copied() -> None:
@@ -141,9 +161,51 @@ def test_staging_example_skips_itself_until_copied() -> None:
 
 
 @pytest.mark.slow
-def test_staging_uses_only_flags_grades_contract_knows() -> None:
-    args = command_args(contract_step(load(STAGING)))
-    flags = [arg for arg in args if arg.startswith("--")]
+def test_the_actions_run_step_works_locally_with_the_github_variables(tmp_path: Path) -> None:
+    """The action's own script, as the runner would run it: summary, annotations, SARIF."""
+    with serve_in_thread(create_app(Settings())) as url:
+        done, output, summary = _run_the_actions_step(url, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verdict=pass" in output.read_text()
+    assert summary.read_text().startswith("## ✅ grades-contract: pass")
+    sarif = json.loads((tmp_path / "reports" / "grades-contract.sarif").read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"] == []
+    assert TOKEN not in done.stdout + done.stderr + summary.read_text()
+
+
+def _run_the_actions_step(
+    url: str, tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+    output, summary = tmp_path / "output", tmp_path / "summary.md"
+    inputs = {"profile": "smoke", "baseline": "", "max-time": "120", "reports-dir": "reports"}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "XDG_CACHE_HOME": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        ENV_BASE_URL: url,
+        ENV_TOKEN: TOKEN,
+    }
+    for name, value in action_run_step()["env"].items():
+        if name not in (ENV_BASE_URL, ENV_TOKEN):
+            env[name] = inputs[value.removeprefix("${{ inputs.").removesuffix(" }}")]
+    done = subprocess.run(
+        ["bash", "-c", action_run_step()["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return done, output, summary
+
+
+@pytest.mark.slow
+def test_the_action_uses_only_flags_grades_contract_knows() -> None:
+    script = action_run_step()["run"]
+    flags = sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", script)))
     helped = subprocess.run(
         [str(Path(sys.executable).with_name("grades-contract")), "--help"],
         capture_output=True,
@@ -154,3 +216,9 @@ def test_staging_uses_only_flags_grades_contract_knows() -> None:
     assert helped.returncode == 0, f"grades-contract --help failed: {helped.stderr.strip()}"
     unknown = [flag for flag in flags if flag not in helped.stdout]
     assert not unknown, f"grades-contract --help does not list {unknown}"
+
+
+def test_the_docs_point_at_the_workflow_files_instead_of_retyping_them() -> None:
+    docs = (WORKFLOWS.parents[1] / "docs" / "contract-suite.md").read_text("utf-8")
+    assert ".github/workflows/contract-staging.example.yml" in docs and "action.yml" in docs
+    assert "runs-on:" not in docs and "uses: actions/" not in docs

@@ -21,9 +21,9 @@ import orjson
 from werkzeug.datastructures import MultiDict
 
 from grades_kit.contract import checks as rules
-from grades_kit.contract.checks import Finding
 from grades_kit.contract.loader import GRADES_PATH
-from grades_kit.contract.passive import Judge, Violation
+from grades_kit.contract.passive import Judge
+from grades_kit.contract.registry import Finding
 from grades_kit.contract_tests.health import GATEWAY_STATUSES
 from grades_kit.contract_tests.load.mix import Request
 
@@ -47,15 +47,15 @@ def judge_answer(
     status: int,
     headers: Mapping[str, str],
     body: bytes,
-) -> list[Violation]:
-    """The error-severity violations of one exchange (advisories never fail a load run)."""
+) -> list[Finding]:
+    """The findings of one exchange whose rules fail (advisories never fail a load run)."""
     query = MultiDict(parse_qsl(request.query, keep_blank_values=True))
     exchange = judge.exchange(request.method, GRADES_PATH, query, sent)
     found = exchange.request() + exchange.head(status, headers)
     found += exchange.feed(body) + exchange.close()
     known = _known_to_the_run(judge, request, query, status, body)
-    found += [Violation(f.rule, f.detail) for f in known]
-    return [v for v in found if v.severity == "error"]
+    found += known
+    return [f for f in found if f.rule.severity.fails]
 
 
 def _known_to_the_run(

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from grades_kit.contract_tests.verdict import _rank  # the suite's one severity order
+from grades_kit.contract.registry import registry, rule
 
 __all__ = [
     "UNKNOWN_LEVEL",
@@ -116,7 +116,9 @@ class Tally:
 
     def ranked(self) -> list[tuple[str, RuleCount]]:
         """Most severe first (the suite's order), then the most frequent."""
-        return sorted(self.rules.items(), key=lambda item: (_rank(item[0]), -item[1].count))
+        return sorted(
+            self.rules.items(), key=lambda item: (registry().rank(rule(item[0])), -item[1].count)
+        )
 
     def to_wire(self) -> dict[str, Any]:
         """Lists and strings only: what Locust's msgpack messages carry unchanged."""

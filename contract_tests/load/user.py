@@ -116,7 +116,7 @@ class GradesUser(FastHttpUser):
             answer.success()
             return
         show = bool(self.load.option("show_details"))
-        firsts = {v.rule: v.detail for v in reversed(broken)}
+        firsts = {f.rule.id: f.detail for f in reversed(broken)}
         for rule, detail in sorted(firsts.items()):
             kept = Example(request.kind, request.method, request.shown, status, detail * show)
             self.load.tally.broken(rule, kept, level)

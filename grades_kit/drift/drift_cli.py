@@ -53,15 +53,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build_parser() -> _Parser:
-    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog=PROG, description=__doc__.splitlines()[0] if __doc__ else None, allow_abbrev=False
+    )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="resolve and validate the spec")
+    validate = commands.add_parser(
+        "validate", help="resolve and validate the spec", allow_abbrev=False
+    )
     _add_spec_option(validate)
     validate.set_defaults(run=_validate)
 
     drift = commands.add_parser(
-        "drift", help="report differences between a GitBook page and the spec"
+        "drift", help="report differences between a GitBook page and the spec", allow_abbrev=False
     )
     drift.add_argument("page", type=Path, metavar="PAGE.md", help="the GitBook markdown page")
     _add_spec_option(drift)

@@ -38,6 +38,7 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
+        allow_abbrev=False,
         description="Forward an app's requests to a real server and report every contract "
         "violation in the answers (rules named as grades-contract names them).",
     )

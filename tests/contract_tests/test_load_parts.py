@@ -67,10 +67,10 @@ def test_an_answer_is_judged_by_the_passive_rules_and_what_the_run_knows() -> No
     headers = {"Content-Type": "application/json"}
     body = json.dumps([other]).encode()
     broken = judge_answer(judge, request, {"Authorization": f"Bearer {TOKEN}"}, 200, headers, body)
-    assert [v.rule for v in broken] == ["filter-soundness/course_id"]
+    assert [f.rule.id for f in broken] == ["filter-soundness/course_id"]
     invalid = draw(PLAN, {"invalid-token": 1}, TOKEN, random.Random(1))
     sent = {"Authorization": str(invalid.token)}
-    assert [v.rule for v in judge_answer(judge, invalid, sent, 200, headers, b"[]")] == [
+    assert [f.rule.id for f in judge_answer(judge, invalid, sent, 200, headers, b"[]")] == [
         "auth/unknown-token"
     ]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -35,8 +36,8 @@ INSTALL_LINE = re.compile(
 WHERE_USERS_READ = (
     ROOT / "README.md",
     ROOT / "docs" / "contract-suite.md",
-    ROOT / ".github" / "workflows" / "contract-staging.example.yml",
 )
+"""The staging example uses the kit's action at its tag instead (tests/test_workflows.py)."""
 SECRET = "make-must-not-show-this-0123"
 pytestmark = pytest.mark.xdist_group("packaging")  # one worker builds the wheel, once
 
@@ -93,8 +94,13 @@ def test_the_installed_wheel_runs_from_an_empty_directory(
     env_dir, empty = tmp_path / "venv", tmp_path / "empty"
     empty.mkdir()
     venv.create(env_dir, with_pip=True)
-    install = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)]
-    subprocess.run(install, check=True, capture_output=True, timeout=600)
+    install = readme_install_line(wheel)
+    subprocess.run(
+        [str(env_dir / "bin" / "python"), "-m", *install],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     env = {
         "PATH": f"{env_dir / 'bin'}:/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),
@@ -120,8 +126,24 @@ def test_the_installed_wheel_runs_from_an_empty_directory(
         check=True,
     )
     assert where.stdout.startswith(str(env_dir)), "the repo's package, not the wheel's"
+    light = subprocess.run(["python", "-c", "import flask"], env=env, capture_output=True)
+    assert light.returncode != 0, "the suite alone must not install the mock's flask"
     assert list(empty.iterdir()) == [], "grades-contract wrote into the caller's directory"
     assert TOKEN not in done.stdout + done.stderr
+
+
+def readme_install_line(wheel: Path) -> list[str]:
+    """The README's install line, as written, with the two URLs of the kit made local paths."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = [ln for ln in text.splitlines() if ln.startswith("pip install -c ")]
+    line = re.sub(
+        r"https://raw\.githubusercontent\.com/\S+/constraints\.txt",
+        str(ROOT / "constraints.txt"),
+        line,
+    )
+    line = re.sub(r"git\+https://github\.com/\S+@v[\w.]+", wheel.as_uri(), line)
+    assert "<org>" not in line, line
+    return [*shlex.split(line), "--quiet"]
 
 
 def build_wheel(where: Path) -> Path:
@@ -160,7 +182,8 @@ def test_an_editable_install_imports_grades_kit_from_anywhere(tmp_path: Path) ->
     env_dir, elsewhere = tmp_path / "venv", tmp_path / "elsewhere"
     elsewhere.mkdir()
     venv.create(env_dir, with_pip=True)
-    install = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", str(ROOT)]
+    pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    install = [*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[mock]"]  # as make run
     subprocess.run(install, check=True, capture_output=True, timeout=600)
     env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path / "home")}
     for script in ("grades-kit", "grades-mock", "grades-contract"):
