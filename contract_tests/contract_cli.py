@@ -73,8 +73,8 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["load"]:  # the Locust run: its own flags (contract_tests/load/cli.py)
-        from grades_kit.contract_tests.load.cli import main as load
+    if argv[:1] == ["load"]:  # the Locust run: its own flags (contract_tests/load/load_cli.py)
+        from grades_kit.contract_tests.load.load_cli import main as load
 
         return load(argv[1:])
     args = build_parser().parse_args(argv)

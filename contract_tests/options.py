@@ -79,11 +79,11 @@ class RunOptions:
     (by default: exit 2, no verdict)."""
     strict_http: bool = False
     """HTTP and CORS advisories beyond the spec (shared caching, ``Vary: Origin``) fail the run."""
-    reports: GateReports = field(default_factory=lambda: GateReports())
+    reports: ReportPaths = field(default_factory=lambda: ReportPaths())
 
 
 @dataclass(frozen=True)
-class GateReports:
+class ReportPaths:
     """Where the deploy gate's reports go (:mod:`contract_tests.reports`); ``None``: not wanted."""
 
     baseline: Path | None = None
@@ -351,7 +351,7 @@ def build_options(
         record_bodies=bool(record_bodies),
         allow_partial=bool(allow_partial),
         strict_http=bool(strict_http),
-        reports=GateReports(
+        reports=ReportPaths(
             baseline=_baseline(baseline),
             write_baseline=_path(write_baseline),
             verdict_json=_path(verdict_json),

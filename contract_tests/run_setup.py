@@ -28,10 +28,10 @@ from grades_kit.contract_tests.options import (
 from grades_kit.contract_tests.pytest_compat import restore_node_nodeid
 from grades_kit.contract_tests.readiness import preflight_problem
 from grades_kit.contract_tests.reports.gate import GateReports
+from grades_kit.contract_tests.requests_sent import RequestTally
 from grades_kit.contract_tests.run_report import RunTracker
 from grades_kit.contract_tests.run_state import PREFIX, STATE_KEY, RunState, is_worker, last_line
 from grades_kit.contract_tests.schema import DISABLED_CHECKS
-from grades_kit.contract_tests.tally import RequestTally
 from grades_kit.contract_tests.transport import pacer
 
 ENV_CACHE = "XDG_CACHE_HOME"

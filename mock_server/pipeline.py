@@ -67,7 +67,7 @@ AfterHook = Callable[[Request, Answer, float], None]
 
 
 @dataclass
-class InFlight:
+class Pending:
     """One request between the pipeline's steps (its plan, then its answer)."""
 
     request: Request
@@ -145,10 +145,10 @@ class Pipeline:
         self._pool: ThreadPoolExecutor | None = None
         self._parse_query = lru_cache(maxsize=PARSED_QUERIES)(parse_query)
 
-    def begin(self, environ: WSGIEnvironment) -> InFlight:
+    def begin(self, environ: WSGIEnvironment) -> Pending:
         """The steps before any waiting: limits, before-hooks, the grades branch's plan."""
         request = PipelineRequest(environ, self._parse_query)
-        flight = InFlight(request, time.perf_counter())
+        flight = Pending(request, time.perf_counter())
         problem = over_limit(environ)
         if problem is not None:
             status, detail = problem
@@ -164,7 +164,7 @@ class Pipeline:
             flight.answer = to_answer(exc, request)
         return flight
 
-    def complete(self, flight: InFlight) -> Answer:
+    def complete(self, flight: Pending) -> Answer:
         """The steps after the delay: the branch's answer, the after-hooks, CORS."""
         request = flight.request
         answer = flight.answer
@@ -182,7 +182,7 @@ class Pipeline:
         self.cors.apply(answer.headers, request.headers.get("Origin"))
         return answer
 
-    def _answer(self, flight: InFlight) -> Answer:
+    def _answer(self, flight: Pending) -> Answer:
         if flight.call is not None:
             return self._grades.answer(flight.call)
         return self._answer_with_flask(flight.request.environ)
@@ -222,7 +222,7 @@ class Pipeline:
             answer = self.complete(flight)
         await rsgi.send(protocol, answer, environ["REQUEST_METHOD"] == "HEAD")
 
-    def _complete_whole(self, flight: InFlight) -> Answer:
+    def _complete_whole(self, flight: Pending) -> Answer:
         """On a pool thread: Flask's answer, completed, its body read whole (a file too)."""
         return rsgi.read_whole(self.complete(flight))
 

@@ -30,10 +30,10 @@ from locust.runners import MasterRunner, WorkerRunner
 from grades_kit.contract.passive import Judge
 from grades_kit.contract_tests.health import NoVerdict
 from grades_kit.contract_tests.load.flags import add_kit_flags
+from grades_kit.contract_tests.load.load_tally import InFlightLevels, LoadTally
 from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, Plan, parse_mix
-from grades_kit.contract_tests.load.preflight import fetch_plan
+from grades_kit.contract_tests.load.readiness_check import fetch_plan
 from grades_kit.contract_tests.load.summary import KindStats, ending
-from grades_kit.contract_tests.load.tally import InFlight, Tally
 from grades_kit.contract_tests.options import ENV_TOKEN, RATE_LIMIT_PATTERN
 
 __all__ = ["LoadRun", "install", "run_of"]
@@ -55,10 +55,10 @@ class LoadRun:
         self.environment = environment
         self.judge = judge
         self.token = os.environ.get(ENV_TOKEN, "")
-        self.tally = Tally()
+        self.tally = LoadTally()
         self.plan: Plan | None = None
         self.plan_ready = Event()
-        self.in_flight = InFlight()
+        self.in_flight = InFlightLevels()
         self.stopping = False
         """Users are being stopped: requests they abandon still load the server, unseen, so an
         answer now says nothing about the concurrency it was sent at."""
@@ -155,7 +155,7 @@ def _on_init(environment: Environment, judge: Judge) -> None:
 
 def _ship(run: LoadRun, data: dict[str, Any]) -> None:
     data[REPORT_KEY] = run.tally.to_wire()
-    run.tally = Tally()
+    run.tally = LoadTally()
 
 
 def _on_test_start(environment: Environment, **_: Any) -> None:

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from grades_kit.contract_tests.load.tally import Example, Tally, concurrency_note, kinds_line
+from grades_kit.contract_tests.load.load_tally import (
+    Example,
+    LoadTally,
+    concurrency_note,
+    kinds_line,
+)
 
 __all__ = ["EXIT_CONFORMS", "EXIT_NO_VERDICT", "EXIT_VIOLATED", "KindStats", "Ending", "ending"]
 
@@ -39,7 +44,7 @@ class Ending:
 
 
 def ending(
-    tally: Tally,
+    tally: LoadTally,
     stats: Sequence[KindStats],
     *,
     stopped: str | None,
@@ -74,7 +79,7 @@ def _throughput(stats: Sequence[KindStats]) -> Iterator[str]:
         )
 
 
-def _unanswered(tally: Tally) -> Iterator[str]:
+def _unanswered(tally: LoadTally) -> Iterator[str]:
     for reason, entry in sorted(tally.no_answer.items(), key=lambda item: -item[1].count):
         share = entry.count / tally.total if tally.total else 0.0
         note = concurrency_note(entry, tally.levels)
@@ -83,7 +88,7 @@ def _unanswered(tally: Tally) -> Iterator[str]:
             yield f"      {note}"
 
 
-def _violations(tally: Tally, rerun: str, show_details: bool) -> Iterator[str]:
+def _violations(tally: LoadTally, rerun: str, show_details: bool) -> Iterator[str]:
     yield f"contract violated under load: {len(tally.rules)} rule(s), most severe first"
     for rule, entry in tally.ranked():
         yield f"  [{rule}] {entry.count} of {tally.total} requests ({kinds_line(entry.kinds)})"

@@ -21,9 +21,9 @@ from requests.structures import CaseInsensitiveDict
 
 from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.contract_tests.load.judging import judge_answer, no_answer
+from grades_kit.contract_tests.load.load_tally import UNKNOWN_LEVEL, Example
 from grades_kit.contract_tests.load.mix import Plan, Request, draw
 from grades_kit.contract_tests.load.run import PLAN_WAIT_S, LoadRun, run_of
-from grades_kit.contract_tests.load.tally import UNKNOWN_LEVEL, Example
 
 __all__ = ["GradesUser", "NoAnswer", "RulesBroken"]
 

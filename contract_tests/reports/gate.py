@@ -18,7 +18,7 @@ from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.reports import baseline, github, machine
 from grades_kit.contract_tests.reports.findings import RuleFinding, fingerprint
 from grades_kit.contract_tests.reports.outcome import Outcome
-from grades_kit.contract_tests.tally import RequestTally
+from grades_kit.contract_tests.requests_sent import RequestTally
 from grades_kit.contract_tests.verdict import Verdict
 
 PREFIX = "grades-contract"

@@ -86,7 +86,7 @@ class ProxyConfig:
     """For the answers the proxy makes itself (``--cors-origin`` and the mock's other flags)."""
 
 
-class Tally:
+class ProxyTally:
     """Counts per rule and the last N examples, shared by the server's threads."""
 
     def __init__(self, examples: int) -> None:
@@ -122,7 +122,7 @@ class ValidatingProxy:
 
     def __init__(self, config: ProxyConfig, contract: Contract | None = None) -> None:
         self.config = config
-        self.tally = Tally(config.examples)
+        self.tally = ProxyTally(config.examples)
         self._judge = Judge(contract or load_contract())
         self._cors = Cors(config.cors, OWN_METHODS)
         self._documents = Flask(__name__)
@@ -201,7 +201,7 @@ class _Reporter:
     """Logs and counts the violations of one exchange (a few lines per rule at most)."""
 
     def __init__(
-        self, tally: Tally, request: Request, headers: Mapping[str, str], cors: dict[str, str]
+        self, tally: ProxyTally, request: Request, headers: Mapping[str, str], cors: dict[str, str]
     ) -> None:
         self.cors = cors
         """The CORS headers of an answer the proxy makes itself for this request."""

@@ -13,11 +13,16 @@ import pytest
 
 from grades_kit.contract.loader import load_contract
 from grades_kit.contract.passive import Judge
-from grades_kit.contract_tests.load import cli
+from grades_kit.contract_tests.load import load_cli as cli
 from grades_kit.contract_tests.load.judging import judge_answer
+from grades_kit.contract_tests.load.load_tally import (
+    UNKNOWN_LEVEL,
+    Example,
+    InFlightLevels,
+    LoadTally,
+)
 from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, KINDS, Plan, draw, parse_mix
 from grades_kit.contract_tests.load.summary import KindStats, ending
-from grades_kit.contract_tests.load.tally import UNKNOWN_LEVEL, Example, InFlight, Tally
 
 RECORDS = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "grades.json").read_text())
 PLAN = Plan.from_records(RECORDS)
@@ -76,7 +81,7 @@ def test_an_answer_is_judged_by_the_passive_rules_and_what_the_run_knows() -> No
 
 
 def test_in_flight_levels_are_the_peak_over_a_request_lifetime() -> None:
-    flight = InFlight()
+    flight = InFlightLevels()
     first = flight.start()
     second = flight.start()
     assert flight.end(second) == 2
@@ -85,7 +90,7 @@ def test_in_flight_levels_are_the_peak_over_a_request_lifetime() -> None:
 
 
 def test_worker_deltas_add_up_to_one_count() -> None:
-    master, worker = Tally(), Tally()
+    master, worker = LoadTally(), LoadTally()
     example = Example("by-course", "GET", "course_id=course-1", 200)
     for level in (1, 4, 4):
         worker.request("by-course")
@@ -93,14 +98,14 @@ def test_worker_deltas_add_up_to_one_count() -> None:
         worker.broken("filter-soundness/course_id", example, level)
     shipped = json.loads(json.dumps(worker.to_wire()))
     master.add(shipped)
-    master.add(Tally().to_wire())  # an empty report changes nothing
+    master.add(LoadTally().to_wire())  # an empty report changes nothing
     entry = master.rules["filter-soundness/course_id"]
     assert (entry.count, entry.first, dict(entry.in_flight)) == (3, example, {1: 1, 4: 2})
     assert master.total == 3
 
 
-def _failing_past(level: int) -> Tally:
-    tally = Tally()
+def _failing_past(level: int) -> LoadTally:
+    tally = LoadTally()
     for peak in [1] * 30 + [level] * 10 + [UNKNOWN_LEVEL] * 3:
         tally.request("by-course")
         tally.ended(peak)
@@ -118,13 +123,13 @@ def test_the_verdict_exit_codes_and_the_concurrency_note() -> None:
     assert broken.lines[-1] == "grades-contract load: contract violated: server-error"
     assert any("each with >= 6 requests in flight" in line and "none of the 30" in line
                for line in broken.lines)  # fmt: skip
-    assert ending(Tally(), [], stopped=None, rerun="", show_details=False).exit_code == 2
+    assert ending(LoadTally(), [], stopped=None, rerun="", show_details=False).exit_code == 2
     stopped = ending(_failing_past(6), stats, stopped="too many", rerun="", show_details=False)
     assert (stopped.exit_code, stopped.lines[-1]) == (
         2,
         "grades-contract load: no verdict: too many",
     )
-    clean = Tally()
+    clean = LoadTally()
     clean.request("all")
     assert ending(clean, stats, stopped=None, rerun="", show_details=False).exit_code == 0
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from grades_kit.contract_tests.health import NoVerdict
 from grades_kit.contract_tests.load.flags import add_kit_flags
 from grades_kit.contract_tests.load.mix import parse_mix
-from grades_kit.contract_tests.load.preflight import preflight
+from grades_kit.contract_tests.load.readiness_check import preflight
 from grades_kit.contract_tests.options import ENV_BASE_URL, ENV_TOKEN, RATE_LIMIT_PATTERN
 
 __all__ = ["locust_argv", "main"]

@@ -1,10 +1,10 @@
 """What a load run saw, counted so that workers' counts add up to one verdict.
 
-Every process keeps a :class:`Tally`. A worker ships it to the master with each of Locust's
+Every process keeps a :class:`LoadTally`. A worker ships it to the master with each of Locust's
 stats reports and starts a new one (``report_to_master``: a delta, so nothing is counted
 twice); the master adds each delta to its own (``worker_report``) and judges the sum. Each
 count also keeps the answer's *level*: the most requests this process had in flight at once
-while it was outstanding (:class:`InFlight`), so the verdict can tell a defect from one that
+while it was outstanding (:class:`InFlightLevels`), so the verdict can tell a defect from one that
 only appears under concurrency.
 
 Nothing here holds a learner datum: requests are named by kind and by their ``shown``
@@ -24,9 +24,9 @@ from grades_kit.contract.registry import registry, rule
 __all__ = [
     "UNKNOWN_LEVEL",
     "Example",
-    "InFlight",
-    "RuleCount",
-    "Tally",
+    "InFlightLevels",
+    "LoadRuleCount",
+    "LoadTally",
     "concurrency_note",
     "kinds_line",
 ]
@@ -38,7 +38,7 @@ MIN_CLEAN_BELOW = 20
 """Requests below a level that must all have passed before a rule is called concurrency-only."""
 
 
-class InFlight:
+class InFlightLevels:
     """This process's outstanding requests, each with the most that were in flight with it.
 
     A level taken only when a request is sent undercounts: other users send theirs while it
@@ -76,7 +76,7 @@ class Example:
 
 
 @dataclass
-class RuleCount:
+class LoadRuleCount:
     count: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
     in_flight: Counter[int] = field(default_factory=Counter)
@@ -84,14 +84,14 @@ class RuleCount:
 
 
 @dataclass
-class Tally:
+class LoadTally:
     """Requests sent, answers judged, rules broken and answers missing, by kind and in-flight."""
 
     sent: Counter[str] = field(default_factory=Counter)
     levels: Counter[int] = field(default_factory=Counter)
     """Answers (or their absence) by level."""
-    rules: dict[str, RuleCount] = field(default_factory=dict)
-    no_answer: dict[str, RuleCount] = field(default_factory=dict)
+    rules: dict[str, LoadRuleCount] = field(default_factory=dict)
+    no_answer: dict[str, LoadRuleCount] = field(default_factory=dict)
     """Answers that say nothing about the contract, by reason (``timed out``, ``HTTP 503``)."""
 
     def request(self, kind: str) -> None:
@@ -114,7 +114,7 @@ class Tally:
     def unanswered_total(self) -> int:
         return sum(entry.count for entry in self.no_answer.values())
 
-    def ranked(self) -> list[tuple[str, RuleCount]]:
+    def ranked(self) -> list[tuple[str, LoadRuleCount]]:
         """Most severe first (the suite's order), then the most frequent."""
         return sorted(
             self.rules.items(), key=lambda item: (registry().rank(rule(item[0])), -item[1].count)
@@ -135,7 +135,7 @@ class Tally:
         self.levels.update({int(k): v for k, v in wire["levels"]})
         for into, entries in ((self.rules, wire["rules"]), (self.no_answer, wire["no_answer"])):
             for name, count, kinds, in_flight, first in entries:
-                entry = into.setdefault(name, RuleCount())
+                entry = into.setdefault(name, LoadRuleCount())
                 entry.count += count
                 entry.kinds.update(dict(kinds))
                 entry.in_flight.update({int(k): v for k, v in in_flight})
@@ -143,7 +143,7 @@ class Tally:
                     entry.first = Example(*first)
 
 
-def concurrency_note(entry: RuleCount, levels: Mapping[int, int]) -> str:
+def concurrency_note(entry: LoadRuleCount, levels: Mapping[int, int]) -> str:
     """``only under concurrency: ...`` when every failure came at or past a level below which
     enough answers all passed; empty when the failures show no such threshold."""
     known = [lvl for lvl in entry.in_flight if lvl != UNKNOWN_LEVEL]
@@ -162,8 +162,8 @@ def concurrency_note(entry: RuleCount, levels: Mapping[int, int]) -> str:
     )
 
 
-def _count(into: dict[str, RuleCount], name: str, example: Example, level: int) -> None:
-    entry = into.setdefault(name, RuleCount())
+def _count(into: dict[str, LoadRuleCount], name: str, example: Example, level: int) -> None:
+    entry = into.setdefault(name, LoadRuleCount())
     entry.count += 1
     entry.kinds[example.kind] += 1
     entry.in_flight[level] += 1
@@ -171,7 +171,7 @@ def _count(into: dict[str, RuleCount], name: str, example: Example, level: int) 
         entry.first = example
 
 
-def _entry_to_wire(name: str, entry: RuleCount) -> list[Any]:
+def _entry_to_wire(name: str, entry: LoadRuleCount) -> list[Any]:
     first = entry.first
     shipped = None if first is None else [*vars(first).values()]
     return [name, entry.count, list(entry.kinds.items()), list(entry.in_flight.items()), shipped]
