@@ -29,7 +29,9 @@ help:
 	@echo "make bench     the mock vs Prism, scaling to 1M records, suite speed (~10 min; QUICK=1: seconds)"
 
 # One stamp per install flavour; re-installs when pyproject.toml changes.
+# A checkout made without symlinks (plain Windows) has text files where grades_kit/'s links are.
 $(BIN)/python:
+	@test -L grades_kit/mock_server || { echo "grades_kit/mock_server is not a symlink: this checkout was made without symlinks; run git config core.symlinks true && git checkout -- grades_kit .editable" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -201,3 +201,29 @@ def test_an_editable_install_imports_grades_kit_from_anywhere(tmp_path: Path) ->
         ["python", "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
     )
     assert done.stdout.split() == ["True", "True"], done.stderr
+    for name in ("spec", "tests", "bench", "mock_server", "contract_tests"):  # the wheel's only
+        found = f"import importlib.util as u; print(getattr(u.find_spec({name!r}), 'origin', 0))"
+        done = subprocess.run(
+            ["python", "-c", found], cwd=elsewhere, env=env, capture_output=True, text=True
+        )
+        assert str(ROOT) not in done.stdout, (name, done.stdout)
+
+
+def test_a_checkout_without_symlinks_says_so_in_one_line(tmp_path: Path) -> None:
+    """Where git wrote each link as a small text file (core.symlinks false), importing the kit
+    names the fix instead of failing later with a bare ModuleNotFoundError."""
+    package = tmp_path / "grades_kit"
+    package.mkdir()
+    (package / "__init__.py").write_text((ROOT / "grades_kit" / "__init__.py").read_text())
+    for link in ("spec", "mock_server", "contract_tests"):
+        (package / link).write_text(f"../{link}")
+    done = subprocess.run(
+        [sys.executable, "-c", "import grades_kit"],
+        cwd=tmp_path, capture_output=True, text=True, check=False, env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1 and "without symlinks" in last and "core.symlinks true" in last
+    make = subprocess.run(
+        ["make", "-n", "-B", ".venv/bin/python"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert "test -L grades_kit/mock_server" in make.stdout  # make checks before installing
