@@ -5,5 +5,6 @@ Locust is an extra (``grades-contract-kit[load]``): only :mod:`.run`, :mod:`.use
 and importable without it: :mod:`.mix` (the requests, from the instance's data),
 :mod:`.judging` (the passive rules of :mod:`grades_kit.contract.passive` on one answer),
 :mod:`.tally` (counts that add up across workers), :mod:`.summary` (the verdict and exit code),
-:mod:`.preflight` and :mod:`.cli` (the console script's part).
+:mod:`.flags` (the kit's flags, declared once), :mod:`.preflight` and :mod:`.cli` (the console
+script's part).
 """
