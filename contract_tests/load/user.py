@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from locust import task
@@ -20,6 +21,7 @@ from locust.exception import StopUser
 from requests.structures import CaseInsensitiveDict
 
 from grades_kit.contract.loader import GRADES_PATH
+from grades_kit.contract.registry import Finding
 from grades_kit.contract_tests.load.judging import judge_answer, no_answer
 from grades_kit.contract_tests.load.load_tally import UNKNOWN_LEVEL, Example
 from grades_kit.contract_tests.load.mix import Plan, Request, draw
@@ -112,15 +114,19 @@ class GradesUser(FastHttpUser):
         headers = CaseInsensitiveDict(answer.headers or {})
         body = answer.content or b""
         broken = judge_answer(self.load.judge, request, sent, status, headers, body)
-        if not broken:
+        if broken:
+            answer.failure(RulesBroken(*self._count(broken, example, level)))
+        else:
             answer.success()
-            return
+
+    def _count(self, broken: list[Finding], example: Example, level: int) -> list[str]:
+        """Count each rule once per answer; its detail (record values) only if asked for."""
         show = bool(self.load.option("show_details"))
         firsts = {f.rule.id: f.detail for f in reversed(broken)}
         for rule, detail in sorted(firsts.items()):
-            kept = Example(request.kind, request.method, request.shown, status, detail * show)
+            kept = replace(example, detail=detail) if show else example
             self.load.tally.broken(rule, kept, level)
-        answer.failure(RulesBroken(*sorted(firsts)))
+        return sorted(firsts)
 
 
 def _transport_error(error: BaseException | None) -> str:
