@@ -40,8 +40,10 @@ def own_document(contract: Contract, served_by: str, prefer: bool) -> dict[str, 
 
 
 def prefer_parameter(contract: Contract) -> dict[str, Any]:
-    """``Prefer`` (RFC 7240) as the mock reads it: optional, one example per case it forces."""
-    cases = {f"code={s}": f"code={s}" for s in contract.statuses() if s != int(SUCCESS)}
+    """``Prefer`` (RFC 7240) as the mock reads it: optional, one example per case it forces,
+    after ``none`` (the real API's behaviour)."""
+    cases = {"none": ""}  # first: Swagger UI preselects it, and sends no empty header
+    cases |= {f"code={s}": f"code={s}" for s in contract.statuses() if s != int(SUCCESS)}
     cases |= {f"example={name}": f"example={name}" for name in contract.response_examples()}
     cases |= {"dynamic=true, seed=7": "dynamic=true, seed=7", "delay=1000": "delay=1000"}
     return {
