@@ -198,6 +198,7 @@ OPTIONS = Place(ROOT_FILE, f"/paths/{escape(GRADES_PATH)}/options")
 INFO = Place(ROOT_FILE, "/info/description")
 BEARER = Place(ROOT_FILE, "/components/securitySchemes/bearerAuth/description")
 BAD_REQUEST = Place(ROOT_FILE, "/components/responses/BadRequest/description")
+ERROR_BODY = Place("components/schemas/Error.yaml", "/description")
 GRADE_LIST = Place(ROOT_FILE, "/components/responses/GradeList")
 JSON_CONTENT = GRADE_LIST.child("content", "application/json")
 BOTH = "a record is returned only when it matches both (AND)"
@@ -300,9 +301,7 @@ def _critical(source: SpecSource) -> Iterator[Rule]:
         "auth/token-echoed",
         critical,
         "no answer echoes the token the request carried",
-        SpecStatement(
-            "components/schemas/Error.yaml", "/description", "It never echoes the caller's token."
-        ),
+        _spec(ERROR_BODY, "It never echoes the caller's token."),
     )
     yield Rule(
         "server-error",
