@@ -52,10 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="grades-contract",
         allow_abbrev=False,  # `--report junit` must be an error, not `--report-dir junit`
+        usage="%(prog)s [options]\n       %(prog)s load [load options] (%(prog)s load --help)",
         description="Check that a Grades API instance honours the contract (GET/OPTIONS only).",
-        epilog="Exit codes: 0 conforms, 1 contract violated, 2 no verdict (usage, unreachable "
-        "or unhealthy instance, token rejected, out of time). GRADES_BASE_URL / GRADES_TOKEN "
-        "stand in for the flags.",
+        epilog="Subcommands: load (the contract judged on every answer of a Locust load run; "
+        "needs grades-contract-kit[load]). Exit codes: 0 conforms, 1 contract violated, 2 no "
+        "verdict (usage, unreachable or unhealthy instance, token rejected, out of time). "
+        "GRADES_BASE_URL / GRADES_TOKEN stand in for the flags.",
     )
     for flag in FLAGS:
         flag.add_to(parser.add_argument)
