@@ -273,13 +273,7 @@ def near_miss_rejected(
 
     A trimming ORM, a normalising proxy or a blank-as-no-filter reading answers 200 instead.
     """
-    if status != 400:
-        got = f" with {len(body)} record(s)" if isinstance(body, list) else ""
-        yield Finding(
-            probe,
-            f"{_query(params)} is outside the parameter's pattern: expected HTTP 400, "
-            f"got {status}{got}",
-        )
+    yield from _refused(probe, f"{_query(params)} is outside the parameter's pattern", status, body)
 
 
 def near_miss_token_rejected(probe: Rule, variant: str, status: int) -> Iterator[Finding]:
@@ -347,13 +341,14 @@ def declared_headers(
 def repeated_filter_rejected(probe: Rule, name: str, status: int, body: Any) -> Iterator[Finding]:
     """A filter given twice is answered 400 (the spec: "Each filter may be given at most
     once"): a framework that keeps the first or the last value answers 200 instead."""
+    yield from _refused(probe, f"the request gave {name} twice ({name}=…&{name}=…)", status, body)
+
+
+def _refused(probe: Rule, request: str, status: int, body: Any) -> Iterator[Finding]:
+    """A request the spec answers 400 that got another status (and how many records)."""
     if status != 400:
         got = f" with {len(body)} record(s)" if isinstance(body, list) else ""
-        yield Finding(
-            probe,
-            f"the request gave {name} twice ({name}=…&{name}=…): expected HTTP 400, "
-            f"got {status}{got}",
-        )
+        yield Finding(probe, f"{request}: expected HTTP 400, got {status}{got}")
 
 
 def shared_cache_may_store(headers: Mapping[str, str]) -> Iterator[Finding]:

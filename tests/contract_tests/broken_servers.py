@@ -73,6 +73,12 @@ def rewrite_records(change: Callable[[list[Record]], Any]) -> Wrap:
 
 def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Wrap:
     """The mock asked unfiltered, then filtered here with a wrong ``match(record, filters)``."""
+    return _filtered_here(lambda filters: lambda record: match(record, filters))
+
+
+def _filtered_here(matcher: Callable[[Mapping[str, str]], Callable[[Record], bool]]) -> Wrap:
+    """The mock's auth and 400s, then its unfiltered list filtered here: ``matcher(filters)``,
+    called before the unfiltered list is fetched, says which records to keep."""
 
     def build(mock: WsgiApp) -> WsgiApp:
         def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -83,8 +89,9 @@ def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Wrap:
             answer = Response.from_app(mock, environ)  # keeps the mock's auth and 400s
             if answer.status_code != 200:
                 return answer(environ, start_response)
+            keep = matcher(filters)
             unfiltered = Response.from_app(mock, {**environ, "QUERY_STRING": ""})
-            records = [r for r in json.loads(unfiltered.get_data()) if match(r, filters)]
+            records = [r for r in json.loads(unfiltered.get_data()) if keep(r)]
             return Response(json.dumps(records), mimetype="application/json")(
                 environ, start_response
             )
@@ -95,35 +102,20 @@ def refilter(match: Callable[[Record, Mapping[str, str]], bool]) -> Wrap:
 
 
 def shared_filter_slot(round_trip_s: float = 0.002) -> Wrap:
-    """The mock asked unfiltered, then filtered here with filters parked in ONE slot that
-    every thread shares (a module-level variable in a real app), read back after the
-    database round trip: right one request at a time, wrong when requests overlap."""
+    """Filters parked in ONE slot that every thread shares (a module-level variable in a real
+    app), read back after the database round trip: right one request at a time, wrong when
+    requests overlap."""
 
     def build(mock: WsgiApp) -> WsgiApp:
         slot: list[Mapping[str, str]] = [{}]
 
-        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            request = Request(environ)
-            filters = {k: v for k, v in request.args.items() if k in FILTERS}
-            if request.method != "GET" or not filters:
-                return mock(environ, start_response)
-            answer = Response.from_app(mock, environ)  # keeps the mock's auth and 400s
-            if answer.status_code != 200:
-                return answer(environ, start_response)
+        def matcher(filters: Mapping[str, str]) -> Callable[[Record], bool]:
             slot[0] = filters
-            unfiltered = Response.from_app(mock, {**environ, "QUERY_STRING": ""})
             time.sleep(round_trip_s)
             current = slot[0]
-            records = [
-                r
-                for r in json.loads(unfiltered.get_data())
-                if all(r[k] == v for k, v in current.items())
-            ]
-            return Response(json.dumps(records), mimetype="application/json")(
-                environ, start_response
-            )
+            return lambda record: all(record[k] == v for k, v in current.items())
 
-        return app
+        return _filtered_here(matcher)(mock)
 
     return build
 
