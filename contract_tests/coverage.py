@@ -1,4 +1,4 @@
-"""Rules that had no data to run on: said in the summary, and no silent pass.
+"""Contract coverage, and rules that had no data to run on: said in the summary, no silent pass.
 
 A rule derived from the instance's own data (a filter's soundness, a near-miss of a returned
 value, a concurrency burst) cannot run on an instance that returned nothing to derive from:
@@ -14,6 +14,7 @@ from typing import NoReturn
 
 import pytest
 
+from grades_kit.contract import statements
 from grades_kit.contract.registry import Rule
 
 NO_DATA_PROPERTY = "grades-contract-no-data"
@@ -64,8 +65,16 @@ class CoverageTracker:
                     self.no_data.setdefault(rule, reason)
 
     def summary_lines(self) -> list[str]:
-        """One line per rule that had no data, with the reason."""
-        return [f"no data for [{rule}]: {why}" for rule, why in sorted(self.no_data.items())]
+        """The contract coverage (the spec's statements this run checked), then one line per
+        rule that had no data, with the reason, and each statement left unchecked."""
+        missed = statements.not_checked(set(self.no_data))
+        total = len(statements.normative())
+        lines = [
+            f"contract coverage: {total - len(missed)} of {total} statements of the spec checked"
+        ]
+        lines += [f"no data for [{rule}]: {why}" for rule, why in sorted(self.no_data.items())]
+        lines += [f"not checked: spec/{s.where}: {s.text}" for s in missed]
+        return lines
 
     def no_verdict(self) -> tuple[str, str, str] | None:
         """The no-verdict record of a partial run, or ``None`` when every rule had data."""

@@ -63,10 +63,12 @@ def judge_repeated(probe: Probe, client: GradesClient) -> None:
     assert probe.decoy is not None
     query = urlencode([(probe.name, probe.decoy), (probe.name, probe.value)])
     response = client.get(query)
-    findings = rules.repeated_filter_rejected(
-        probe.rule, probe.name, response.status_code, json_body(response)
-    )
-    client.enforce(list(findings), response)
+    status, body = response.status_code, json_body(response)
+    findings = [
+        *rules.repeated_filter_rejected(probe.rule, probe.name, status, body),
+        *rules.bad_request_names_parameter(probe.name, status, body),
+    ]
+    client.enforce(findings, response)
 
 
 def judge(probe: Probe, value: str, client: GradesClient, live_data: LiveData) -> None:
@@ -76,9 +78,11 @@ def judge(probe: Probe, value: str, client: GradesClient, live_data: LiveData) -
         check_filtered(client, live_data, params, probe.rule)
         return
     response = client.get(params)
-    findings = rules.near_miss_rejected(
-        probe.rule, params, response.status_code, json_body(response)
-    )
+    status, body = response.status_code, json_body(response)
+    findings = [
+        *rules.near_miss_rejected(probe.rule, params, status, body),
+        *rules.bad_request_names_parameter(probe.name, status, body),
+    ]
     client.enforce(_from(probe, findings), response)
 
 

@@ -344,6 +344,17 @@ def repeated_filter_rejected(probe: Rule, name: str, status: int, body: Any) -> 
     yield from _refused(probe, f"the request gave {name} twice ({name}=…&{name}=…)", status, body)
 
 
+def bad_request_names_parameter(name: str, status: int, body: Any) -> Iterator[Finding]:
+    """A 400 for a forbidden value of ``name`` says which parameter it refused (the spec:
+    "`detail` names the parameter"), so a developer can fix the request from the message."""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if status == 400 and isinstance(detail, str) and name not in detail:
+        yield Finding(
+            rule("bad-request-names-parameter"),
+            f"the 400 for a forbidden {name} has a detail that does not name {name}",
+        )
+
+
 def _refused(probe: Rule, request: str, status: int, body: Any) -> Iterator[Finding]:
     """A request the spec answers 400 that got another status (and how many records)."""
     if status != 400:

@@ -441,6 +441,12 @@ def _medium(source: SpecSource) -> Iterator[Rule]:
 
 def _low() -> Iterator[Rule]:
     yield Rule(
+        "bad-request-names-parameter",
+        Severity.LOW,
+        "a 400 for a forbidden query value names the offending parameter in its detail",
+        _spec(BAD_REQUEST, "`detail` names the parameter."),
+    )
+    yield Rule(
         "latency-budget",
         Severity.LOW,
         "every answer arrives within --max-response-ms",
