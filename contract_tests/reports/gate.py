@@ -46,9 +46,9 @@ class GateReports:
         self.outcome: Outcome | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" or report.outcome != "passed":
-            if report.when == "call" or report.outcome in ("failed", "skipped"):
-                self.tests[report.outcome] = self.tests.get(report.outcome, 0) + 1
+        """One outcome per test: its call's, or its setup's when that did not pass."""
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.tests[report.outcome] = self.tests.get(report.outcome, 0) + 1
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
