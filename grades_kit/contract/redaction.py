@@ -12,11 +12,13 @@ import hmac
 import json
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from grades_kit.contract.authorization import parse_authorization
+from grades_kit.contract.matching import fold_accents
 
 MASK = "***"
 MIN_SECRET = 4
@@ -36,6 +38,8 @@ def credentials(authorization: str | None) -> str:
     return "" if parsed is None else parsed.secret
 
 
+URL = re.compile(r"https?://[^\s'\"<>`]+")
+"""A URL inside free text (a curl line, a message): masked by :meth:`Pseudonyms.url`."""
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PSEUDONYM_HEX = 12
 MIN_KNOWN = 3
@@ -86,7 +90,12 @@ class Pseudonyms:
         }
 
     def text(self, text: str) -> str:
-        """``text`` with every email and every learned value replaced (any letter case)."""
+        """``text`` with every email and every learned value replaced (any letter case), and
+        every URL in it masked as :meth:`url` does (its query values percent-decoded first:
+        ``jane%40example.com`` is an email too)."""
+        return self._plain(URL.sub(lambda m: self.url(m.group(0)), text))
+
+    def _plain(self, text: str) -> str:
         text = EMAIL.sub(lambda m: self.email(m.group(0)), text)
         with self._lock:
             pattern, known = self._pattern, self._known
@@ -97,11 +106,10 @@ class Pseudonyms:
     def url(self, url: str) -> str:
         """``url`` with the ``username`` of its query (and any email or known value) replaced."""
         parts = urlsplit(url)
-        query = [
-            (k, self._unlearned(v) if k == "username" else v) for k, v in parse_qsl(parts.query)
-        ]
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        query = [(k, self._unlearned(v) if k == "username" else self._plain(v)) for k, v in pairs]
         masked = parts._replace(query=urlencode(query)) if parts.query else parts
-        return self.text(urlunsplit(masked))
+        return self._plain(urlunsplit(masked))
 
     def learn(self, body: bytes) -> None:
         """Remember the usernames and emails of a JSON answer, to mask them in any text."""
@@ -132,10 +140,18 @@ class Pseudonyms:
         return self._value(value)
 
     def _learn(self, value: str, pseudonym: str) -> str:
+        """Remember ``value`` and the near misses a probe derives from it (accents folded,
+        the other Unicode form, without its last character), so a failure message that
+        quotes a probe masks it as it masks the value."""
         key = value.strip().lower()
         if len(key) >= MIN_KNOWN and key not in self._known:
+            forms = {key, fold_accents(key), unicodedata.normalize("NFD", key)}
+            forms |= {form[:-1] for form in set(forms) if len(form) > MIN_KNOWN}
             with self._lock:
-                self._known = {**self._known, key: pseudonym}
-                words = sorted(self._known, key=len, reverse=True)
+                known = dict(self._known)
+                for form in forms:
+                    known.setdefault(form, pseudonym)
+                words = sorted(known, key=len, reverse=True)
+                self._known = known
                 self._pattern = re.compile("|".join(map(re.escape, words)), re.IGNORECASE)
         return pseudonym
