@@ -6,6 +6,7 @@ they show, their npm install works, and their sample messages are the real ones.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import socket
@@ -41,6 +42,7 @@ def test_the_javascript_examples_pass_under_vitest() -> None:
         done = subprocess.run(
             [str(BIN / "vitest"), "run", "--root", folder, "--reporter", "verbose"],
             cwd=KIT, capture_output=True, text=True, timeout=300,
+            env={**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"},  # CI=true turns colour on
         )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert re.search(r"Tests\s+5 passed \(5\)", done.stdout), done.stdout[-1500:]
