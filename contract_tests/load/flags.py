@@ -35,6 +35,12 @@ def add_kit_flags(group: Any) -> None:
         "--no-judge", action="store_true", help="send the mix unjudged (the bench's baseline)"
     )
     group.add_argument(
+        "--baseline",
+        default="",
+        help="known violations with an expiry (the suite's baseline file): a known one passes, "
+        "listed; a new or expired one fails",
+    )
+    group.add_argument(
         "--show-details",
         action="store_true",
         help="quote each rule's first violation in full (record values: local use only)",

@@ -23,6 +23,7 @@ from grades_kit.contract_tests.load.flags import add_kit_flags
 from grades_kit.contract_tests.load.mix import parse_mix
 from grades_kit.contract_tests.load.readiness_check import preflight
 from grades_kit.contract_tests.options import ENV_BASE_URL, ENV_TOKEN, RATE_LIMIT_PATTERN
+from grades_kit.contract_tests.reports import baseline
 
 __all__ = ["locust_argv", "main"]
 
@@ -112,3 +113,8 @@ def _check_flags(known: argparse.Namespace) -> None:
         raise Refused(str(exc)) from None
     if known.rate_limit and not RATE_LIMIT_PATTERN.match(known.rate_limit):
         raise Refused(f"--rate-limit {known.rate_limit!r} is not N/UNIT (e.g. 50/s, 600/m)")
+    if known.baseline:
+        try:
+            baseline.load(Path(known.baseline))
+        except baseline.BaselineProblem as exc:
+            raise Refused(str(exc)) from None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -35,6 +36,7 @@ from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, Plan, parse_mix
 from grades_kit.contract_tests.load.readiness_check import fetch_plan
 from grades_kit.contract_tests.load.summary import KindStats, ending
 from grades_kit.contract_tests.options import ENV_TOKEN, RATE_LIMIT_PATTERN
+from grades_kit.contract_tests.reports import baseline
 
 __all__ = ["LoadRun", "install", "run_of"]
 
@@ -75,6 +77,12 @@ class LoadRun:
         """Read the flags the run needs per request, once the master's have arrived."""
         self.weights = parse_mix(self.option("mix"))
         self.rate = self.per_user_rate()
+
+    @property
+    def accepted(self) -> list[baseline.Accepted]:
+        """The baseline's accepted violations (checked by the console script already)."""
+        path = self.option("baseline")
+        return baseline.load(Path(path)) if path else []
 
     def per_user_rate(self) -> float | None:
         """Requests per second per user under ``--rate-limit``: the total over the users."""
@@ -190,6 +198,7 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         stopped=run.stopped,
         rerun=_rerun(environment),
         show_details=bool(run.option("show_details")),
+        accepted=run.accepted,
     )
     run.ending_lines = final.lines
     environment.process_exit_code = final.exit_code

@@ -1,6 +1,7 @@
 """The end of a load run: throughput and latency per request kind, then the kit's verdict.
 
-Exit codes, as every ``grades-contract`` run: 0 no violation; 1 violations, one line per
+Exit codes, as every ``grades-contract`` run: 0 no violation (or only the baseline's known
+ones); 1 violations, one line per
 rule with its count, where it broke, a concurrency note when it only broke under load, and
 a reproduction; 2 no verdict (the instance unreachable, the token refused, or too many
 requests without an answer, which stops the run).
@@ -8,15 +9,19 @@ requests without an answer, which stops the run).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from grades_kit.contract.loader import GRADES_PATH
 from grades_kit.contract_tests.load.load_tally import (
     Example,
     LoadTally,
     concurrency_note,
     kinds_line,
 )
+from grades_kit.contract_tests.reports.baseline import Accepted, classify
+from grades_kit.contract_tests.reports.findings import RuleFinding, fingerprint
 
 __all__ = ["EXIT_CONFORMS", "EXIT_NO_VERDICT", "EXIT_VIOLATED", "KindStats", "Ending", "ending"]
 
@@ -50,8 +55,14 @@ def ending(
     stopped: str | None,
     rerun: str,
     show_details: bool,
+    accepted: Sequence[Accepted] = (),
+    today: dt.date | None = None,
 ) -> Ending:
-    """The summary's lines and the exit code (``stopped``: why the run was cut short)."""
+    """The summary's lines and the exit code (``stopped``: why the run was cut short).
+
+    With ``accepted`` (the suite's ``--baseline``), a rule whose finding is known and not
+    expired is listed as known and does not fail the run; the fingerprint is the suite's (the
+    rule and the request's shape), so one baseline file serves both."""
     lines = list(_throughput(stats))
     if stopped is not None:
         lines += list(_unanswered(tally))
@@ -62,11 +73,37 @@ def ending(
     if not tally.rules:
         last = f"{PROG}: conforms under load: {tally.total} requests, no violation"
         return Ending((*lines, last), EXIT_CONFORMS)
-    lines += list(_violations(tally, rerun, show_details))
-    names = [name for name, _ in tally.ranked()]
+    status = _baseline_status(tally, accepted, today or dt.date.today())
+    lines += list(_violations(tally, rerun, show_details, status))
+    names = [name for name, _ in tally.ranked() if status.get(name) != "known"]
+    if not names:
+        last = f"{PROG}: conforms under load but for the baseline's known violations"
+        return Ending((*lines, last), EXIT_CONFORMS)
     more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
     last = f"{PROG}: contract violated: {', '.join(names[:3])}{more}"
     return Ending((*lines, last), EXIT_VIOLATED)
+
+
+def load_fingerprint(rule: str, example: Example | None) -> str:
+    """The suite's fingerprint of a rule's first violation: the rule and the request's shape."""
+    if example is None:
+        return fingerprint(rule, "")
+    query = f"?{example.shown}" if example.shown else ""
+    return fingerprint(rule, f"curl -X {example.method} 'http://host{GRADES_PATH}{query}'")
+
+
+def _baseline_status(
+    tally: LoadTally, accepted: Sequence[Accepted], today: dt.date
+) -> dict[str, str]:
+    """Each broken rule: new, known or expired (nothing when there is no baseline)."""
+    if not accepted:
+        return {}
+    found = [
+        RuleFinding(rule, entry.count, "", "", load_fingerprint(rule, entry.first))
+        for rule, entry in tally.ranked()
+    ]
+    marked, _ = classify(found, accepted, today)
+    return {finding.rule: finding.status for finding in marked}
 
 
 def _throughput(stats: Sequence[KindStats]) -> Iterator[str]:
@@ -88,10 +125,14 @@ def _unanswered(tally: LoadTally) -> Iterator[str]:
             yield f"      {note}"
 
 
-def _violations(tally: LoadTally, rerun: str, show_details: bool) -> Iterator[str]:
+def _violations(
+    tally: LoadTally, rerun: str, show_details: bool, status: Mapping[str, str]
+) -> Iterator[str]:
     yield f"contract violated under load: {len(tally.rules)} rule(s), most severe first"
     for rule, entry in tally.ranked():
-        yield f"  [{rule}] {entry.count} of {tally.total} requests ({kinds_line(entry.kinds)})"
+        known = f" ({status[rule]}: baseline)" if rule in status and status[rule] != "new" else ""
+        kinds = kinds_line(entry.kinds)
+        yield f"  [{rule}] {entry.count} of {tally.total} requests ({kinds}){known}"
         note = concurrency_note(entry, tally.levels)
         if note:
             yield f"      {note}"

@@ -3,6 +3,7 @@ refusals. (``test_load.py`` runs the whole thing.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import random
@@ -22,7 +23,9 @@ from grades_kit.contract_tests.load.load_tally import (
     LoadTally,
 )
 from grades_kit.contract_tests.load.mix import DEFAULT_WEIGHTS, KINDS, Plan, draw, parse_mix
-from grades_kit.contract_tests.load.summary import KindStats, ending
+from grades_kit.contract_tests.load.summary import Ending, KindStats, ending, load_fingerprint
+from grades_kit.contract_tests.reports.baseline import Accepted
+from grades_kit.contract_tests.reports.findings import fingerprint
 
 RECORDS = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "grades.json").read_text())
 PLAN = Plan.from_records(RECORDS)
@@ -132,6 +135,33 @@ def test_the_verdict_exit_codes_and_the_concurrency_note() -> None:
     clean = LoadTally()
     clean.request("all")
     assert ending(clean, stats, stopped=None, rerun="", show_details=False).exit_code == 0
+
+
+def test_the_suites_baseline_accepts_a_known_violation_until_it_expires() -> None:
+    stats = [KindStats("by-course", 43, 13, 10.0, 5, 9, 12)]
+    tally = _failing_past(6)
+    first = tally.rules["server-error"].first
+    mark = load_fingerprint("server-error", first)
+    assert mark == fingerprint("server-error", "curl -X GET 'http://x/api/so2/v1/grades'")
+
+    def run(expires: dt.date) -> Ending:
+        known = Accepted("server-error", mark, "LMS-1: known", "@team", expires)
+        return ending(tally, stats, stopped=None, rerun="", show_details=False,
+                      accepted=[known], today=dt.date(2026, 12, 4))  # fmt: skip
+
+    kept = run(dt.date(2027, 1, 31))
+    assert kept.exit_code == 0 and "(known: baseline)" in "\n".join(kept.lines)
+    assert kept.lines[-1].endswith("conforms under load but for the baseline's known violations")
+    expired = run(dt.date(2026, 12, 1))
+    assert expired.exit_code == 1 and "(expired: baseline)" in "\n".join(expired.lines)
+
+
+def test_a_bad_baseline_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "baseline.yaml"
+    bad.write_text("version: 1\naccepted: [{rule: x}]\n")
+    assert cli.main(["--baseline", str(bad), "--headless"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--baseline" in err
 
 
 def test_without_locust_the_command_says_how_to_install_it(monkeypatch, capsys) -> None:
