@@ -40,9 +40,14 @@ $(VENV)/.installed-run: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[mock]'
 	@touch $@
 
+# The contract suite against a live instance (make contract / make fuzz): the [suite] extra.
+$(VENV)/.installed-suite: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[suite]'
+	@touch $@
+
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
-	@touch $@ $(VENV)/.installed-run
+	@touch $@ $(VENV)/.installed-run $(VENV)/.installed-suite
 
 run: $(VENV)/.installed-run
 	$(BIN)/grades-mock $(if $(PORT),--port $(PORT))
@@ -80,10 +85,10 @@ pytest: $(VENV)/.installed-dev $(TOOLS)/node_modules/.installed bench/node_modul
 wheel: $(BIN)/python
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
-contract: $(VENV)/.installed-run
+contract: $(VENV)/.installed-suite
 	$(BIN)/grades-contract --base-url "$(BASE_URL)" --profile ci
 
-fuzz: $(VENV)/.installed-run
+fuzz: $(VENV)/.installed-suite
 	$(BIN)/grades-contract --base-url "$(BASE_URL)" --profile fuzz
 
 fuzz-self: $(VENV)/.installed-dev

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 VERSION, SCRIPTS = PROJECT["version"], PROJECT["scripts"]
 INSTALL_LINE = re.compile(
-    r"grades-contract-kit @ git\+https://github\.com/[^/\s]+/[^@\s]+@v([\w.]+)"
+    r"grades-contract-kit\[suite\] @ git\+https://github\.com/[^/\s]+/[^@\s]+@v([\w.]+)"
 )
 WHERE_USERS_READ = (
     ROOT / "README.md",
@@ -186,13 +186,20 @@ def test_an_editable_install_imports_grades_kit_from_anywhere(tmp_path: Path) ->
     install = [*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[mock]"]  # as make run
     subprocess.run(install, check=True, capture_output=True, timeout=600)
     env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path / "home")}
-    for script in ("grades-kit", "grades-mock", "grades-contract"):
+    for script in ("grades-kit", "grades-mock"):
         done = subprocess.run(
             [script, "--help"], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0 and "usage:" in done.stdout, (script, done.stderr)
+    # the mock alone: none of the suite's packages, and grades-contract says how to add them
+    suite = subprocess.run(["python", "-c", "import pytest"], env=env, capture_output=True)
+    assert suite.returncode != 0, "make run must not install the contract suite"
+    done = subprocess.run(
+        ["grades-contract", "--help"], cwd=elsewhere, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "[suite]" in done.stderr
     probe = (
-        "import grades_kit.mock_server, grades_kit.contract_tests.contract_cli\n"
+        "import grades_kit.mock_server, grades_kit.contract_tests.entry\n"
         "from grades_kit.contract import SPEC_PATH\n"
         "from grades_kit.mock_server.fixtures import default_fixture_dir as fixtures\n"
         "print(SPEC_PATH.is_file(), (fixtures() / 'grades.json').is_file())"
