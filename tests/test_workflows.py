@@ -151,7 +151,7 @@ def test_staging_uploads_sarif_and_nothing_personal() -> None:
 
 def test_the_action_installs_the_suite_pinned_and_without_the_mock() -> None:
     (install,) = [s for s in ACTION["runs"]["steps"] if "pip install" in s.get("run", "")]
-    assert '-c "$GITHUB_ACTION_PATH/constraints.txt" "$GITHUB_ACTION_PATH"' in install["run"]
+    assert '-c "$GITHUB_ACTION_PATH/constraints.txt" "$GITHUB_ACTION_PATH[suite]"' in install["run"]
     assert "[mock]" not in install["run"]
 
 
