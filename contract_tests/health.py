@@ -22,6 +22,7 @@ server error for any request), and so does a ``200`` with an HTML page.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -120,9 +121,18 @@ class Budget:
     """Answers waited out (``429``/``503`` with ``Retry-After``) by status, and under
     :data:`WAITED_MS` the milliseconds spent waiting: a slow run says why."""
 
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Requests are sent from several threads at once (a concurrency burst): a counter's
+    ``+=`` is a read and a write, so two threads can lose one of their counts."""
+
+    def count_sent(self, method: str) -> None:
+        with self._lock:
+            self.sent[method] += 1
+
     def note_wait(self, status: int, seconds: float) -> None:
-        self.throttled[str(status)] += 1
-        self.throttled[WAITED_MS] += round(seconds * 1000)
+        with self._lock:
+            self.throttled[str(status)] += 1
+            self.throttled[WAITED_MS] += round(seconds * 1000)
 
     def fail(self, exc: NoVerdict) -> NoVerdict:
         """Remember ``exc`` (the plugin ends the run with exit 2) and return it to raise."""

@@ -87,7 +87,7 @@ class PoliteAdapter(HTTPAdapter):
                 self.pace()
             started = time.perf_counter()
             blocked_ms = (started - ended[-1]) * 1000 if ended else 0.0
-            self.budget.sent[str(request.method)] += 1
+            self.budget.count_sent(str(request.method))
             answer = super(PoliteAdapter, self).send(request, **{**kwargs, "timeout": timeout})
             ended.append(time.perf_counter())
             setattr(answer, LAST_ATTEMPT_MS, (ended[-1] - started) * 1000)
