@@ -18,6 +18,7 @@ from grades_kit.contract_tests.client import GradesClient, json_body
 from grades_kit.contract_tests.near_miss import TOKEN_CLASSES, token_probes
 from grades_kit.contract_tests.options import RunOptions
 from grades_kit.contract_tests.run_state import RunState
+from grades_kit.contract_tests.test_filters import known_values
 
 SCENARIOS = ("no-token", "unknown-token", "wrong-scheme", "empty-bearer")
 """The general case first: the verdict names the first rule found among equally frequent ones."""
@@ -65,7 +66,7 @@ def test_an_answer_is_not_served_again_to_another_credential(
     """The same URL, asked with the run's token and at once without it (or with an unknown
     one): a cache keyed by the URL alone serves the first answer to the second caller. The
     rule broken is the scenario's own (``auth/no-token``...); the detail names the probe."""
-    courses = sorted({r["course_id"] for r in all_grades if isinstance(r.get("course_id"), str)})
+    courses = known_values(all_grades, "course_id")
     params = {"course_id": courses[0]} if courses else {}
     client.get(params)
     response = client.get(params, authorization=credential(scenario, run_options))

@@ -21,7 +21,7 @@ from grades_kit.contract_tests.load.load_tally import (
     kinds_line,
 )
 from grades_kit.contract_tests.reports.baseline import Accepted, classify
-from grades_kit.contract_tests.reports.findings import RuleFinding, fingerprint
+from grades_kit.contract_tests.reports.findings import RuleFinding, request_fingerprint
 
 __all__ = ["EXIT_CONFORMS", "EXIT_NO_VERDICT", "EXIT_VIOLATED", "KindStats", "Ending", "ending"]
 
@@ -87,9 +87,9 @@ def ending(
 def load_fingerprint(rule: str, example: Example | None) -> str:
     """The suite's fingerprint of a rule's first violation: the rule and the request's shape."""
     if example is None:
-        return fingerprint(rule, "")
+        return request_fingerprint(rule, "GET", "")
     query = f"?{example.shown}" if example.shown else ""
-    return fingerprint(rule, f"curl -X {example.method} 'http://host{GRADES_PATH}{query}'")
+    return request_fingerprint(rule, example.method, f"{GRADES_PATH}{query}")
 
 
 def _baseline_status(

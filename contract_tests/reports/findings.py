@@ -80,7 +80,11 @@ def fingerprint(rule: str, reproduction: str) -> str:
     replaced by its class (``course_id=<course_id>``), so the same defect met with other
     values, or another learner, is the same finding.
     """
-    method, url = _method_and_url(reproduction)
+    return request_fingerprint(rule, *_method_and_url(reproduction))
+
+
+def request_fingerprint(rule: str, method: str, url: str) -> str:
+    """:func:`fingerprint` of a request given as its method and URL (or path and query)."""
     parts = urlsplit(url)
     shape = "&".join(sorted(f"{k}=<{k}>" for k, _ in parse_qsl(parts.query, True)))
     digest = hashlib.sha256(f"{rule}|{method} {parts.path}?{shape}".encode())
